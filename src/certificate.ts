@@ -1,0 +1,239 @@
+/**
+ * Reading certificates: DER bytes, PEM text or a `node:crypto`
+ * `X509Certificate`, and a readable summary of one (RFC 5280 fields).
+ *
+ * @module
+ */
+
+import { createHash, X509Certificate } from "node:crypto";
+import { Buffer } from "node:buffer";
+import { InvalidCertificateError } from "./errors.ts";
+import type { CertificateSummary, HashAlgorithm } from "./types.ts";
+import { toBase64, toColonHex } from "./_encoding.ts";
+
+/** A certificate as DER bytes, PEM text, or a `node:crypto` `X509Certificate`. */
+export type CertificateInput = Uint8Array | string | X509Certificate;
+
+const PEM_BLOCK =
+  /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
+
+const MILLISECONDS_PER_DAY = 86_400_000;
+
+/**
+ * Reads every certificate in PEM text (a bundle of one or more blocks, LF or
+ * CRLF line endings) and returns each as DER bytes, in file order.
+ *
+ * @param pem Text with `-----BEGIN CERTIFICATE-----` blocks.
+ * @returns The DER bytes of each certificate.
+ * @throws {InvalidCertificateError} When the text holds no certificate block.
+ *
+ * @example Read a bundle
+ * ```ts
+ * import { readPemCertificates } from "./mod.ts";
+ * const pem = await Deno.readTextFile("tests/fixtures/certs/chain-leaf-then-root.pem");
+ * console.log(readPemCertificates(pem).length); // 2
+ * ```
+ */
+export function readPemCertificates(pem: string): Uint8Array[] {
+  const blocks = [...pem.matchAll(PEM_BLOCK)];
+  if (blocks.length === 0) {
+    throw new InvalidCertificateError(
+      'Invalid certificate: no "-----BEGIN CERTIFICATE-----" block found in the PEM text. Give a PEM or DER certificate file.',
+    );
+  }
+  return blocks.map((block) =>
+    new Uint8Array(Buffer.from((block[1] ?? "").replace(/\s+/g, ""), "base64"))
+  );
+}
+
+/**
+ * Returns the DER bytes of a certificate given in any accepted form. For PEM
+ * text with several blocks, the first one is taken.
+ *
+ * @param cert DER bytes, PEM text or an `X509Certificate`.
+ * @returns The DER encoding.
+ * @throws {InvalidCertificateError} When the input is not a readable certificate.
+ *
+ * @example
+ * ```ts
+ * import { certificateDer } from "./mod.ts";
+ * const pem = await Deno.readTextFile("tests/fixtures/certs/gaia-like.pem");
+ * console.log(certificateDer(pem).length); // 783
+ * ```
+ */
+export function certificateDer(cert: CertificateInput): Uint8Array {
+  if (cert instanceof X509Certificate) return new Uint8Array(cert.raw);
+  if (typeof cert === "string") {
+    const first = readPemCertificates(cert)[0];
+    if (first === undefined) {
+      throw new InvalidCertificateError("No certificate.");
+    }
+    toX509(first);
+    return first;
+  }
+  toX509(cert);
+  return cert;
+}
+
+/**
+ * Parses a certificate into a `node:crypto` `X509Certificate`.
+ *
+ * @param cert DER bytes, PEM text or an `X509Certificate`.
+ * @returns The parsed certificate.
+ * @throws {InvalidCertificateError} When the input is not a readable certificate.
+ *
+ * @example
+ * ```ts
+ * import { toX509 } from "./mod.ts";
+ * const pem = await Deno.readTextFile("tests/fixtures/certs/gaia-like.pem");
+ * console.log(toX509(pem).subject); // CN=192.0.2.10
+ * ```
+ */
+export function toX509(cert: CertificateInput): X509Certificate {
+  if (cert instanceof X509Certificate) return cert;
+  if (typeof cert === "string") {
+    const first = readPemCertificates(cert)[0];
+    if (first === undefined) {
+      throw new InvalidCertificateError("No certificate.");
+    }
+    return toX509(first);
+  }
+  if (!(cert instanceof Uint8Array)) {
+    throw new TypeError(
+      "Cannot read certificate: expected DER bytes (Uint8Array), PEM text or an X509Certificate",
+    );
+  }
+  try {
+    return new X509Certificate(cert);
+  } catch (error) {
+    throw new InvalidCertificateError(
+      `Invalid certificate: ${cert.length} bytes given are not a DER X.509 certificate (${
+        error instanceof Error ? error.message : String(error)
+      }). Give a PEM or DER certificate file.`,
+      { cause: error },
+    );
+  }
+}
+
+/** Returns the node:crypto algorithm name for a hash algorithm. */
+export function nodeHashName(algorithm: HashAlgorithm): string {
+  switch (algorithm) {
+    case "SHA-1":
+      return "sha1";
+    case "SHA-256":
+      return "sha256";
+    case "SHA-384":
+      return "sha384";
+    case "SHA-512":
+      return "sha512";
+    default:
+      throw new TypeError(
+        `Cannot hash with "${
+          String(algorithm)
+        }": expected SHA-1, SHA-256, SHA-384 or SHA-512`,
+      );
+  }
+}
+
+/** Hashes bytes with a hash algorithm. */
+export function digest(
+  algorithm: HashAlgorithm,
+  bytes: Uint8Array,
+): Uint8Array {
+  return new Uint8Array(
+    createHash(nodeHashName(algorithm)).update(bytes).digest(),
+  );
+}
+
+/**
+ * Returns the DER SubjectPublicKeyInfo of a certificate.
+ *
+ * @param cert DER bytes, PEM text or an `X509Certificate`.
+ * @returns The SubjectPublicKeyInfo bytes.
+ */
+export function subjectPublicKeyInfo(cert: CertificateInput): Uint8Array {
+  return new Uint8Array(
+    toX509(cert).publicKey.export({ type: "spki", format: "der" }),
+  );
+}
+
+/**
+ * Describes a certificate: names, validity, alternative names, key, whether it
+ * is self-signed, and its fingerprints.
+ *
+ * @param cert DER bytes, PEM text or an `X509Certificate`.
+ * @param now The time `daysLeft` counts from; defaults to the current time.
+ * @returns The summary.
+ * @throws {InvalidCertificateError} When the input is not a readable certificate.
+ *
+ * @example
+ * ```ts
+ * import { describeCertificate } from "./mod.ts";
+ * const pem = await Deno.readTextFile("tests/fixtures/certs/gaia-like.pem");
+ * const summary = describeCertificate(pem);
+ * console.log(summary.subject, summary.selfSigned); // CN=192.0.2.10 true
+ * ```
+ */
+export function describeCertificate(
+  cert: CertificateInput,
+  now: Date = new Date(),
+): CertificateSummary {
+  const x509 = toX509(cert);
+  const der = new Uint8Array(x509.raw);
+  const validFrom = new Date(x509.validFrom);
+  const validTo = new Date(x509.validTo);
+  return {
+    subject: oneLineName(x509.subject),
+    issuer: oneLineName(x509.issuer),
+    serialNumber: x509.serialNumber.toUpperCase(),
+    validFrom,
+    validTo,
+    daysLeft: Math.floor(
+      (validTo.getTime() - now.getTime()) / MILLISECONDS_PER_DAY,
+    ),
+    subjectAltNames: parseAltNames(x509.subjectAltName),
+    selfSigned: isSelfSigned(x509),
+    ca: x509.ca,
+    publicKey: describeKey(x509),
+    fingerprints: {
+      sha256: toColonHex(digest("SHA-256", der)),
+      sha1: toColonHex(digest("SHA-1", der)),
+      publicKeyPin: `sha256/${
+        toBase64(digest("SHA-256", subjectPublicKeyInfo(x509)))
+      }`,
+    },
+  };
+}
+
+function oneLineName(name: string): string {
+  return name.split("\n").filter((part) => part !== "").join(", ");
+}
+
+function parseAltNames(text: string | undefined): string[] {
+  if (text === undefined || text === "") return [];
+  return text.split(", ").map((name) => name.replace(/^IP Address:/, "IP:"));
+}
+
+function isSelfSigned(x509: X509Certificate): boolean {
+  if (x509.subject !== x509.issuer) return false;
+  try {
+    return x509.verify(x509.publicKey);
+  } catch {
+    // A key type node:crypto cannot verify with is reported as not self-signed.
+    return false;
+  }
+}
+
+function describeKey(x509: X509Certificate): string {
+  const key = x509.publicKey;
+  const details = key.asymmetricKeyDetails;
+  switch (key.asymmetricKeyType) {
+    case "rsa":
+    case "rsa-pss":
+      return `RSA ${details?.modulusLength ?? "?"}`;
+    case "ec":
+      return `EC ${details?.namedCurve ?? "?"}`;
+    default:
+      return (key.asymmetricKeyType ?? "unknown").toUpperCase();
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * What every command shares: the I/O it writes to, argument parsing, exit
+ * codes, and the one place that turns errors into messages and exit codes.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import {
+  CertpinError,
+  ConnectionError,
+  InvalidCertificateError,
+  InvalidFingerprintError,
+  InvalidTargetError,
+  PinMismatchError,
+  PinStoreError,
+} from "../errors.ts";
+
+/** Exit codes, the same for every command. */
+export const EXIT = {
+  /** The check passed. */
+  ok: 0,
+  /** A certificate did not match its pin, or changed or expired. */
+  mismatch: 1,
+  /** Bad usage or invalid input, such as an unreadable fingerprint. */
+  usage: 2,
+  /** A network error or timeout. */
+  network: 3,
+} as const;
+
+/** Streams and environment a command uses, so tests can replace them. */
+export interface CliIo {
+  /** Writes to standard output. */
+  stdout(text: string): void;
+  /** Writes to standard error. */
+  stderr(text: string): void;
+  /** Environment variables. */
+  env: Record<string, string | undefined>;
+  /** True when standard input is a terminal, so prompts can be answered. */
+  stdinIsTerminal: boolean;
+  /** True when standard error is a terminal, so progress lines may be drawn. */
+  stderrIsTerminal: boolean;
+}
+
+/** A bad command line: the message says what is wrong and how to get help. */
+export class UsageError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong with the command line.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** One subcommand of the CLI. */
+export interface Command {
+  /** Name typed after `certpin`, such as `fingerprint`. */
+  name: string;
+  /** One line for the command list in `certpin --help`. */
+  summary: string;
+  /** Full help text printed by `certpin NAME --help`. */
+  help: string;
+  /** Runs the command with the arguments after its name and returns the exit code. */
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+/** Returns the I/O of the running process. */
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    stdinIsTerminal: process.stdin.isTTY === true,
+    stderrIsTerminal: process.stderr.isTTY === true,
+  };
+}
+
+/**
+ * Parses a command's arguments with `node:util` `parseArgs`, turning its
+ * errors into {@linkcode UsageError}s that name the command's help.
+ */
+export function parseCommandArgs<
+  T extends NonNullable<ParseArgsConfig["options"]>,
+>(
+  command: string,
+  args: string[],
+  options: T,
+): {
+  values: ReturnType<
+    typeof parseArgs<{ options: T; allowPositionals: true; strict: true }>
+  >["values"];
+  positionals: string[];
+} {
+  try {
+    const parsed = parseArgs({
+      args,
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: parsed.values, positionals: parsed.positionals };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(
+      `${reason}. Run "certpin ${command} --help" for usage.`,
+    );
+  }
+}
+
+/**
+ * Parses a whole number option such as `--timeout`, with a usage error that
+ * names the option and the accepted range.
+ */
+export function parseIntegerOption(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  minimum: number,
+  maximum: number,
+): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!/^\d+$/.test(value.trim()) || number < minimum || number > maximum) {
+    throw new UsageError(
+      `Invalid value "${value}" for --${name}: expected a whole number from ${minimum} to ${maximum}.`,
+    );
+  }
+  return number;
+}
+
+/**
+ * Runs a command body, printing any error to standard error without a stack
+ * trace and returning the exit code for its class.
+ */
+export async function runWithErrors(
+  io: CliIo,
+  body: () => Promise<number>,
+): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    io.stderr(`certpin: ${messageOf(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+/** Returns the exit code for an error thrown by a command. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof PinMismatchError) return EXIT.mismatch;
+  if (error instanceof ConnectionError) return EXIT.network;
+  if (
+    error instanceof UsageError || error instanceof InvalidFingerprintError ||
+    error instanceof InvalidTargetError ||
+    error instanceof InvalidCertificateError ||
+    error instanceof PinStoreError || error instanceof CertpinError
+  ) {
+    return EXIT.usage;
+  }
+  return EXIT.usage;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof CertpinError || error instanceof UsageError) {
+    return error.message;
+  }
+  if (error instanceof Error) {
+    // An error certpin did not expect: show it plainly, still without a stack trace.
+    return `unexpected error: ${error.message}`;
+  }
+  return `unexpected error: ${String(error)}`;
+}

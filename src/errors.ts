@@ -1,0 +1,258 @@
+/**
+ * Error classes. Every error certpin throws for bad input or a failed check
+ * is a {@linkcode CertpinError} with a stable `code`, so callers branch on the
+ * code and the CLI maps each class to an exit code in one place.
+ *
+ * @module
+ */
+
+import type { CertificateSummary } from "./types.ts";
+
+/** Stable identifier of an error condition, one per subclass or kind. */
+export type CertpinErrorCode =
+  | "INVALID_FINGERPRINT"
+  | "INVALID_CERTIFICATE"
+  | "INVALID_TARGET"
+  | "PIN_MISMATCH"
+  | "CONNECTION_FAILED"
+  | "PIN_STORE";
+
+/**
+ * Base class of every error certpin throws for bad input or a failed check.
+ *
+ * @example Branch on the code
+ * ```ts
+ * import { CertpinError, parseFingerprint } from "./mod.ts";
+ * try {
+ *   parseFingerprint("not a fingerprint");
+ * } catch (error) {
+ *   if (error instanceof CertpinError) console.log(error.code);
+ * }
+ * ```
+ */
+export class CertpinError extends Error {
+  /** Stable identifier of the condition; it does not change between versions. */
+  readonly code: CertpinErrorCode;
+
+  /**
+   * Creates an error with a code and a message.
+   *
+   * @param code Stable identifier of the condition.
+   * @param message What failed, the value involved and what to do next.
+   * @param options Standard error options, such as the `cause`.
+   */
+  constructor(code: CertpinErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CertpinError";
+    this.code = code;
+  }
+}
+
+/** Details attached to an {@linkcode InvalidFingerprintError}. */
+export interface InvalidFingerprintDetails {
+  /** The text that was given, as received. */
+  input: string;
+  /** Zero-based position of the offending character in `input`, when one is to blame. */
+  position?: number;
+}
+
+/**
+ * Thrown when text given as a fingerprint or pin cannot be read: a character
+ * that is not hexadecimal, a wrong length, an algorithm that disagrees with
+ * the length, or a hash too weak to pin.
+ */
+export class InvalidFingerprintError extends CertpinError {
+  /** The text that was given, as received. */
+  readonly input: string;
+  /** Zero-based position of the offending character, when one is to blame. */
+  readonly position: number | undefined;
+
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong with the input and what is expected.
+   * @param details The input and, when known, the position of the bad character.
+   */
+  constructor(message: string, details: InvalidFingerprintDetails) {
+    super("INVALID_FINGERPRINT", message);
+    this.name = "InvalidFingerprintError";
+    this.input = details.input;
+    this.position = details.position;
+  }
+}
+
+/** Thrown when bytes or text given as a certificate are not a readable X.509 certificate. */
+export class InvalidCertificateError extends CertpinError {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong with the certificate.
+   * @param options Standard error options, such as the parser's error as `cause`.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("INVALID_CERTIFICATE", message, options);
+    this.name = "InvalidCertificateError";
+  }
+}
+
+/** Thrown when a target (`host`, `host:port`, `[v6]:port` or URL) cannot be read. */
+export class InvalidTargetError extends CertpinError {
+  /** The target as given. */
+  readonly input: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong with the target and which forms are accepted.
+   * @param input The target as given.
+   */
+  constructor(message: string, input: string) {
+    super("INVALID_TARGET", message);
+    this.name = "InvalidTargetError";
+    this.input = input;
+  }
+}
+
+/** Details attached to a {@linkcode PinMismatchError}. */
+export interface PinMismatchDetails {
+  /** Host that was connected to, when the certificate came from a connection. */
+  host?: string;
+  /** Port that was connected to. */
+  port?: number;
+  /** The pins that were expected, in canonical text form. */
+  expected: string[];
+  /** The certificate that was received. */
+  certificate: CertificateSummary;
+}
+
+/**
+ * Thrown when a certificate matches none of the pins. The connection that
+ * carried it has been closed before any application data was sent.
+ */
+export class PinMismatchError extends CertpinError {
+  /** Host that was connected to, when known. */
+  readonly host: string | undefined;
+  /** Port that was connected to, when known. */
+  readonly port: number | undefined;
+  /** The pins that were expected, in canonical text form. */
+  readonly expected: string[];
+  /** The certificate that was received. */
+  readonly certificate: CertificateSummary;
+
+  /**
+   * Creates the error; the message lists expected and actual values.
+   *
+   * @param details Expected pins and the certificate that was received.
+   */
+  constructor(details: PinMismatchDetails) {
+    super("PIN_MISMATCH", describeMismatch(details));
+    this.name = "PinMismatchError";
+    this.host = details.host;
+    this.port = details.port;
+    this.expected = details.expected;
+    this.certificate = details.certificate;
+  }
+}
+
+/** Why a connection failed. */
+export type ConnectionErrorKind =
+  | "dns"
+  | "refused"
+  | "unreachable"
+  | "reset"
+  | "timeout"
+  | "aborted"
+  | "not-tls"
+  | "handshake";
+
+/** Details attached to a {@linkcode ConnectionError}. */
+export interface ConnectionErrorDetails {
+  /** Why the connection failed. */
+  kind: ConnectionErrorKind;
+  /** Host that was connected to. */
+  host: string;
+  /** Port that was connected to. */
+  port: number;
+  /** The lower-level error, when there is one. */
+  cause?: unknown;
+}
+
+/**
+ * Thrown when a TLS connection could not be made: the host name did not
+ * resolve, the port refused, the deadline passed, the peer did not speak TLS,
+ * or the handshake failed. `kind` tells which.
+ */
+export class ConnectionError extends CertpinError {
+  /** Why the connection failed. */
+  readonly kind: ConnectionErrorKind;
+  /** Host that was connected to. */
+  readonly host: string;
+  /** Port that was connected to. */
+  readonly port: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param message What failed and what to check next.
+   * @param details The kind, the target and the lower-level cause.
+   */
+  constructor(message: string, details: ConnectionErrorDetails) {
+    super("CONNECTION_FAILED", message, { cause: details.cause });
+    this.name = "ConnectionError";
+    this.kind = details.kind;
+    this.host = details.host;
+    this.port = details.port;
+  }
+}
+
+/** Thrown when the pin store file cannot be read, locked or written. */
+export class PinStoreError extends CertpinError {
+  /** Path of the store file. */
+  readonly path: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param message What failed, where in the file, and what to do.
+   * @param path Path of the store file.
+   * @param options Standard error options, such as the file system error as `cause`.
+   */
+  constructor(message: string, path: string, options?: ErrorOptions) {
+    super("PIN_STORE", message, options);
+    this.name = "PinStoreError";
+    this.path = path;
+  }
+}
+
+/** Formats a host and port as `host:port`, with brackets around IPv6 addresses. */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function describeMismatch(details: PinMismatchDetails): string {
+  const { certificate } = details;
+  const where = details.host === undefined
+    ? "The certificate"
+    : `The certificate of ${formatHostPort(details.host, details.port ?? 443)}`;
+  const expected = details.expected.map((pin, index) =>
+    `  ${index === 0 ? "expected:" : "         "} ${pin}`
+  );
+  const validFrom = certificate.validFrom.toISOString().slice(0, 10);
+  const validTo = certificate.validTo.toISOString().slice(0, 10);
+  return [
+    `${where} ${
+      details.expected.length === 1
+        ? "does not match the pinned fingerprint"
+        : `matches none of the ${details.expected.length} pinned fingerprints`
+    }, so the connection was closed before any request was sent.`,
+    ...expected,
+    `  actual:   SHA-256 ${certificate.fingerprints.sha256}`,
+    `            SHA-1   ${certificate.fingerprints.sha1}`,
+    `            public-key pin ${certificate.fingerprints.publicKeyPin}`,
+    `  subject:  ${certificate.subject}`,
+    `  issuer:   ${certificate.issuer}`,
+    `  valid:    ${validFrom} to ${validTo} (${certificate.daysLeft} days left)`,
+    "Read the fingerprint on the server itself (Check Point: `api fingerprint`; any server: `openssl x509 -in server.pem -noout -fingerprint -sha256`) and compare.",
+    "If the certificate was renewed on purpose, pin the new fingerprint; otherwise treat the connection as an attack and do not send credentials.",
+  ].join("\n");
+}

@@ -1,0 +1,150 @@
+/**
+ * Fingerprints of certificates: the hash of the whole DER certificate, as
+ * `openssl x509 -fingerprint` prints it, and the public-key pin, the SHA-256
+ * of the SubjectPublicKeyInfo (RFC 7469).
+ *
+ * @module
+ */
+
+import { timingSafeEqual } from "node:crypto";
+import type { HashAlgorithm, PinKind } from "./types.ts";
+import {
+  certificateDer,
+  type CertificateInput,
+  digest,
+  subjectPublicKeyInfo,
+} from "./certificate.ts";
+import { toBase64, toColonHex } from "./_encoding.ts";
+
+/** Digest length in bytes of each hash algorithm. */
+export const DIGEST_LENGTHS: Readonly<Record<HashAlgorithm, number>> = {
+  "SHA-1": 20,
+  "SHA-256": 32,
+  "SHA-384": 48,
+  "SHA-512": 64,
+};
+
+/**
+ * A normalized pin: what it hashes (`kind`), with which algorithm, and the
+ * hash bytes. `text` is the canonical form, which {@linkcode parseFingerprint}
+ * reads back: `SHA-256:AB:CD:…` for a certificate fingerprint and
+ * `sha256/BASE64` for a public-key pin.
+ *
+ * @example
+ * ```ts
+ * import { parseFingerprint } from "./mod.ts";
+ * const pin = parseFingerprint("sha256:55684bcf7cccb4a4010c6ed4e713d1a8e5ecaa3846ccb09ef5af340b45becd8c");
+ * console.log(pin.kind, pin.algorithm, pin.bytes.length); // certificate SHA-256 32
+ * ```
+ */
+export class Fingerprint {
+  /** What the hash covers: the whole certificate or its public key. */
+  readonly kind: PinKind;
+  /** The hash algorithm. */
+  readonly algorithm: HashAlgorithm;
+  /** The hash bytes; their length equals the algorithm's digest length. */
+  readonly bytes: Uint8Array;
+
+  /**
+   * Creates a fingerprint from hash bytes.
+   *
+   * @param kind What the hash covers.
+   * @param algorithm The hash algorithm.
+   * @param bytes The hash bytes, as long as the algorithm's digest.
+   * @throws {RangeError} When the length does not fit the algorithm, or a
+   * public-key pin does not use SHA-256.
+   */
+  constructor(kind: PinKind, algorithm: HashAlgorithm, bytes: Uint8Array) {
+    if (bytes.length !== DIGEST_LENGTHS[algorithm]) {
+      throw new RangeError(
+        `Cannot create a ${algorithm} fingerprint from ${bytes.length} bytes: expected ${
+          DIGEST_LENGTHS[algorithm]
+        }`,
+      );
+    }
+    if (kind === "public-key" && algorithm !== "SHA-256") {
+      throw new RangeError(
+        `Cannot create a ${algorithm} public-key pin: public-key pins use SHA-256`,
+      );
+    }
+    this.kind = kind;
+    this.algorithm = algorithm;
+    this.bytes = Uint8Array.from(bytes);
+  }
+
+  /** The canonical text form: `SHA-256:AB:CD:…` or `sha256/BASE64`. */
+  get text(): string {
+    return this.kind === "public-key"
+      ? `sha256/${toBase64(this.bytes)}`
+      : `${this.algorithm}:${toColonHex(this.bytes)}`;
+  }
+
+  /**
+   * Compares with another fingerprint in constant time for equal lengths.
+   *
+   * @param other The fingerprint to compare with.
+   * @returns True when kind, algorithm and bytes are equal.
+   */
+  equals(other: Fingerprint): boolean {
+    return this.kind === other.kind && this.algorithm === other.algorithm &&
+      this.bytes.length === other.bytes.length &&
+      timingSafeEqual(this.bytes, other.bytes);
+  }
+
+  /** Returns the canonical text form. */
+  toString(): string {
+    return this.text;
+  }
+
+  /** Returns the canonical text form, so `JSON.stringify` writes it. */
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+/**
+ * Computes the fingerprint of a certificate: the hash of its DER encoding, in
+ * uppercase colon hex, the form `openssl x509 -fingerprint` and Check Point's
+ * `api fingerprint` print.
+ *
+ * @param cert DER bytes, PEM text or an `X509Certificate`.
+ * @param algorithm The hash algorithm; SHA-256 unless given.
+ * @returns The fingerprint, such as `55:68:4B:…:8C`.
+ * @throws {InvalidCertificateError} When the input is not a readable certificate.
+ *
+ * @example
+ * ```ts
+ * import { certificateFingerprint } from "./mod.ts";
+ * const pem = await Deno.readTextFile("tests/fixtures/certs/gaia-like.pem");
+ * console.log(certificateFingerprint(pem, "SHA-1"));
+ * // A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D
+ * ```
+ */
+export function certificateFingerprint(
+  cert: CertificateInput,
+  algorithm: HashAlgorithm = "SHA-256",
+): string {
+  return toColonHex(digest(algorithm, certificateDer(cert)));
+}
+
+/**
+ * Computes the public-key pin of a certificate: SHA-256 over its
+ * SubjectPublicKeyInfo, as `sha256/BASE64` (the form of HPKP, OkHttp and
+ * `curl --pinnedpubkey`). The pin stays the same when a certificate is
+ * renewed with the same key.
+ *
+ * @param cert DER bytes, PEM text or an `X509Certificate`.
+ * @returns The pin, such as `sha256/nL7FOx…VCc=`.
+ * @throws {InvalidCertificateError} When the input is not a readable certificate.
+ *
+ * @example
+ * ```ts
+ * import { publicKeyPin } from "./mod.ts";
+ * const pem = await Deno.readTextFile("tests/fixtures/certs/gaia-like.pem");
+ * console.log(publicKeyPin(pem));
+ * // sha256/nL7FOxlhoCXx+1tpqKdpUy/8woW7Gwdmhshq36gUCVc=
+ * ```
+ */
+export function publicKeyPin(cert: CertificateInput): string {
+  return `sha256/${toBase64(digest("SHA-256", subjectPublicKeyInfo(cert)))}`;
+}
