@@ -56,3 +56,14 @@ export {
   type VerifyContext,
 } from "./src/match.ts";
 export { parseTarget, type Target } from "./src/target.ts";
+export {
+  type AddPinResult,
+  defaultPinStorePath,
+  type PinConflictAction,
+  type PinnedCertificate,
+  type PinRecord,
+  PinStore,
+  type PinStoreEntry,
+  type PinStoreOptions,
+  resolvePinStorePath,
+} from "./src/store.ts";
