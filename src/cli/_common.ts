@@ -7,6 +7,8 @@
 
 import process from "node:process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import {
   CertpinError,
   ConnectionError,
@@ -41,6 +43,11 @@ export interface CliIo {
   stdinIsTerminal: boolean;
   /** True when standard error is a terminal, so progress lines may be drawn. */
   stderrIsTerminal: boolean;
+  /**
+   * Reads one line from standard input, without its line break; resolves to
+   * `undefined` at the end of input. Commands that prompt need it.
+   */
+  readLine?: () => Promise<string | undefined>;
 }
 
 /** A bad command line: the message says what is wrong and how to get help. */
@@ -76,7 +83,37 @@ export function processIo(): CliIo {
     env: process.env,
     stdinIsTerminal: process.stdin.isTTY === true,
     stderrIsTerminal: process.stderr.isTTY === true,
+    readLine: () => readLineFrom(process.stdin),
   };
+}
+
+function readLineFrom(
+  input: Readable,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const lines = createInterface({ input, terminal: false });
+    let answered = false;
+    lines.once("line", (line) => {
+      answered = true;
+      lines.close();
+      resolve(line);
+    });
+    lines.once("close", () => {
+      if (!answered) resolve(undefined);
+    });
+  });
+}
+
+/**
+ * Asks a yes/no question on standard error and reads the answer from
+ * standard input. Only "y" or "yes" (any case) count as yes; an empty
+ * answer, the end of input or a missing `readLine` count as no.
+ */
+export async function askYesNo(io: CliIo, question: string): Promise<boolean> {
+  io.stderr(question);
+  const answer = io.readLine === undefined ? undefined : await io.readLine();
+  if (answer === undefined) io.stderr("\n");
+  return /^y(es)?$/i.test(answer?.trim() ?? "");
 }
 
 /**
