@@ -14,9 +14,12 @@ import {
   UsageError,
 } from "./_common.ts";
 import { VERSION } from "../version.ts";
+import { checkCommand } from "./check.ts";
 
 /** Every subcommand, in the order `certpin --help` lists them. */
-const COMMANDS: readonly Command[] = [];
+const COMMANDS: readonly Command[] = [
+  checkCommand,
+];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

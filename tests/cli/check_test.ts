@@ -1,0 +1,319 @@
+import { after, afterEach, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { formatHostPort } from "../../src/errors.ts";
+import { parseFingerprint } from "../../src/parse.ts";
+import { PinStore } from "../../src/store.ts";
+import {
+  cachedCertificate,
+  type GeneratedCertificate,
+} from "../helpers/certificates.ts";
+import {
+  findRefusedPort,
+  type LocalServer,
+  startSilentServer,
+  startTlsServer,
+} from "../helpers/servers.ts";
+import { runCliInProcess } from "../helpers/cli.ts";
+
+const DAY = 86_400_000;
+const createdFolders: string[] = [];
+let folder: string;
+
+interface Certificates {
+  pinned: GeneratedCertificate;
+  other: GeneratedCertificate;
+  expiring: GeneratedCertificate;
+  expired: GeneratedCertificate;
+}
+let certificates: Certificates;
+
+before(async () => {
+  certificates = {
+    pinned: await cachedCertificate("check-pinned", { keyType: "ec" }),
+    other: await cachedCertificate("check-other", { keyType: "ec" }),
+    expiring: await cachedCertificate("check-expiring", {
+      keyType: "ec",
+      notAfter: new Date(Date.now() + 3 * DAY + 3_600_000),
+    }),
+    expired: await cachedCertificate("check-expired", {
+      keyType: "ec",
+      notBefore: new Date(Date.now() - 30 * DAY),
+      notAfter: new Date(Date.now() - 2 * DAY - 3_600_000),
+    }),
+  };
+});
+
+afterEach(() => {
+  for (const created of createdFolders.splice(0)) {
+    rmSync(created, { recursive: true, force: true });
+  }
+});
+
+function newStorePath(): string {
+  folder = mkdtempSync(join(tmpdir(), "certpin-check-"));
+  createdFolders.push(folder);
+  return join(folder, "pins.json");
+}
+
+/** A target for the store: where it listens and which certificate is pinned. */
+interface Pinned {
+  host: string;
+  port: number;
+  pin: string;
+}
+
+async function writeStore(path: string, targets: Pinned[]): Promise<void> {
+  await new PinStore({ path }).update((entries) => {
+    for (const target of targets) {
+      entries.set(formatHostPort(target.host, target.port), {
+        host: target.host,
+        port: target.port,
+        pins: [{
+          pin: parseFingerprint(target.pin),
+          added: new Date(),
+          addedBy: "check test",
+        }],
+      });
+    }
+  });
+}
+
+const servers: LocalServer[] = [];
+
+async function serve(certificate: GeneratedCertificate): Promise<LocalServer> {
+  const server = await startTlsServer({
+    cert: certificate.certPem,
+    key: certificate.keyPem,
+    respond: "none",
+  });
+  servers.push(server);
+  return server;
+}
+
+after(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+interface JsonReport {
+  store: string;
+  summary: Record<string, number>;
+  results: {
+    target: string;
+    status: string;
+    pinned: string[];
+    certificate?: { sha256: string; daysLeft: number };
+    error?: { kind: string; message: string };
+  }[];
+}
+
+describe("certpin check", () => {
+  it("reports 50 servers within the time concurrency allows", async () => {
+    const path = newStorePath();
+    const { pinned, other, expiring, expired } = certificates;
+    const targets: (Pinned & { expected: string })[] = [];
+    for (let index = 0; index < 42; index++) {
+      const server = await serve(pinned);
+      targets.push({ ...server, pin: pinned.sha256, expected: "ok" });
+    }
+    for (let index = 0; index < 4; index++) {
+      const server = await serve(other);
+      targets.push({ ...server, pin: pinned.sha256, expected: "changed" });
+    }
+    const soon = await serve(expiring);
+    targets.push({ ...soon, pin: expiring.publicKeyPin, expected: "expiring" });
+    const old = await serve(expired);
+    targets.push({ ...old, pin: expired.sha256, expected: "expired" });
+    const silent = await startSilentServer();
+    servers.push(silent);
+    targets.push({ ...silent, pin: pinned.sha256, expected: "unreachable" });
+    const refused = await findRefusedPort();
+    targets.push({
+      host: "127.0.0.1",
+      port: refused,
+      pin: pinned.sha256,
+      expected: "unreachable",
+    });
+    assert.equal(targets.length, 50);
+    await writeStore(path, targets);
+
+    const timeout = 1_000;
+    const concurrency = 16;
+    const started = Date.now();
+    const result = await runCliInProcess([
+      "check",
+      "--store",
+      path,
+      "--timeout",
+      String(timeout),
+      "--concurrency",
+      String(concurrency),
+      "--json",
+    ]);
+    const elapsed = Date.now() - started;
+
+    assert.equal(result.code, 1, result.stderr);
+    assert.ok(
+      elapsed < (Math.ceil(50 / concurrency) + 2) * timeout,
+      `took ${elapsed} ms`,
+    );
+    const report = JSON.parse(result.stdout) as JsonReport;
+    assert.equal(report.store, path);
+    assert.deepEqual(report.summary, {
+      ok: 42,
+      expiring: 1,
+      expired: 1,
+      changed: 4,
+      unreachable: 2,
+    });
+    for (const [index, target] of targets.entries()) {
+      const reported = report.results[index];
+      assert.equal(reported?.target, `127.0.0.1:${target.port}`);
+      assert.equal(reported?.status, target.expected, reported?.target);
+    }
+    const changed = report.results[42];
+    assert.equal(changed?.certificate?.sha256, other.sha256);
+    assert.deepEqual(changed?.pinned, [`SHA-256:${pinned.sha256}`]);
+    assert.equal(report.results[46]?.certificate?.daysLeft, 3);
+    assert.equal(report.results[48]?.error?.kind, "timeout");
+    assert.equal(report.results[49]?.error?.kind, "refused");
+  });
+
+  it("prints a table with old and new fingerprints", async () => {
+    const path = newStorePath();
+    const { pinned, other, expiring } = certificates;
+    const good = await serve(pinned);
+    const changed = await serve(other);
+    const soon = await serve(expiring);
+    const refused = await findRefusedPort();
+    await writeStore(path, [
+      { ...good, pin: pinned.sha256 },
+      { ...changed, pin: pinned.sha256 },
+      { ...soon, pin: expiring.sha1 },
+      { host: "127.0.0.1", port: refused, pin: pinned.sha256 },
+    ]);
+
+    const result = await runCliInProcess([
+      "check",
+      "--store",
+      path,
+      "--timeout",
+      "2000",
+    ]);
+
+    assert.equal(result.code, 1);
+    const lines = result.stdout.split("\n");
+    assert.match(lines[0] ?? "", /^TARGET\s+STATUS\s+DETAIL$/);
+    assert.match(
+      result.stdout,
+      new RegExp(`127\\.0\\.0\\.1:${good.port}\\s+ok\\s+expires \\d{4}-`),
+    );
+    assert.match(
+      result.stdout,
+      new RegExp(`127\\.0\\.0\\.1:${changed.port}\\s+changed\\s+`),
+    );
+    assert.ok(result.stdout.includes(`pinned: SHA-256:${pinned.sha256}`));
+    assert.ok(result.stdout.includes(`now:    SHA-256:${other.sha256}`));
+    assert.match(
+      result.stdout,
+      new RegExp(`127\\.0\\.0\\.1:${soon.port}\\s+expiring\\s+.*in 3 days`),
+    );
+    assert.match(
+      result.stdout,
+      new RegExp(`127\\.0\\.0\\.1:${refused}\\s+unreachable\\s+refused: `),
+    );
+    assert.ok(
+      result.stdout.includes(
+        "4 servers: 1 ok, 1 expiring, 1 changed, 1 unreachable",
+      ),
+    );
+    assert.equal(result.stderr, "");
+  });
+
+  it("exits 3 when only the network failed", async () => {
+    const path = newStorePath();
+    const good = await serve(certificates.pinned);
+    const refused = await findRefusedPort();
+    await writeStore(path, [
+      { ...good, pin: certificates.pinned.sha256 },
+      { host: "127.0.0.1", port: refused, pin: certificates.pinned.sha256 },
+    ]);
+
+    const result = await runCliInProcess(["check", "--store", path]);
+
+    assert.equal(result.code, 3);
+  });
+
+  it("exits 0 when every pin matches", async () => {
+    const path = newStorePath();
+    const good = await serve(certificates.pinned);
+    const soon = await serve(certificates.expiring);
+    await writeStore(path, [
+      { ...good, pin: certificates.pinned.publicKeyPin },
+      { ...soon, pin: certificates.expiring.sha256 },
+    ]);
+
+    const result = await runCliInProcess(["check"], {
+      env: { CERTPIN_STORE: path },
+    });
+
+    assert.equal(result.code, 0, result.stdout);
+    assert.ok(result.stdout.includes("2 servers: 1 ok, 1 expiring"));
+  });
+
+  it("draws progress only on a terminal", async () => {
+    const path = newStorePath();
+    const good = await serve(certificates.pinned);
+    await writeStore(path, [{ ...good, pin: certificates.pinned.sha256 }]);
+
+    const terminal = await runCliInProcess(["check", "--store", path], {
+      stderrIsTerminal: true,
+    });
+    const piped = await runCliInProcess(["check", "--store", path]);
+
+    assert.ok(terminal.stderr.includes("\rChecked 1 of 1 servers"));
+    assert.equal(piped.stderr, "");
+  });
+
+  it("says so when the store is empty", async () => {
+    const path = newStorePath();
+
+    const result = await runCliInProcess(["check", "--store", path, "--json"]);
+
+    assert.equal(result.code, 0);
+    assert.ok(result.stderr.includes(`No pins in ${path}`));
+    assert.deepEqual(JSON.parse(result.stdout).results, []);
+  });
+
+  it("rejects invalid options", async () => {
+    const cases: [string[], string][] = [
+      [["--concurrency", "0"], "--concurrency"],
+      [["--timeout", "x"], "--timeout"],
+      [["--warn-days", "-1"], "--warn-days"],
+      [["fw.test"], "certpin check --help"],
+    ];
+    for (const [args, named] of cases) {
+      const result = await runCliInProcess([
+        "check",
+        "--store",
+        newStorePath(),
+        ...args,
+      ]);
+      assert.equal(result.code, 2, args.join(" "));
+      assert.ok(result.stderr.includes(named), result.stderr);
+    }
+  });
+
+  it("reports an invalid store with exit 2", async () => {
+    const path = newStorePath();
+    writeFileSync(path, "{");
+
+    const result = await runCliInProcess(["check", "--store", path]);
+
+    assert.equal(result.code, 2);
+    assert.ok(result.stderr.includes(path));
+    assert.ok(result.stderr.includes("line 1, column 2"));
+  });
+});
