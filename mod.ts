@@ -46,11 +46,23 @@ export {
 export {
   certificateFingerprint,
   Fingerprint,
+  type FingerprintOptions,
   publicKeyPin,
 } from "./src/fingerprint.ts";
-export { parseFingerprint, parseFingerprints } from "./src/parse.ts";
+export {
+  parseFingerprint,
+  parseFingerprints,
+  parseWords,
+} from "./src/parse.ts";
+export {
+  FINGERPRINT_FORMATS,
+  type FingerprintFormat,
+  formatFingerprint,
+} from "./src/format.ts";
+export { bytesToWords, wordsToBytes } from "./src/words.ts";
 export {
   matchPins,
+  normalizePins,
   type PinInput,
   verifyCertificate,
   type VerifyContext,

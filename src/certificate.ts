@@ -29,7 +29,7 @@ const MILLISECONDS_PER_DAY = 86_400_000;
  *
  * @example Read a bundle
  * ```ts
- * import { readPemCertificates } from "./mod.ts";
+ * import { readPemCertificates } from "@certpin/certpin";
  * const pem = await Deno.readTextFile("tests/fixtures/certs/chain-leaf-then-root.pem");
  * console.log(readPemCertificates(pem).length); // 2
  * ```
@@ -56,7 +56,7 @@ export function readPemCertificates(pem: string): Uint8Array[] {
  *
  * @example
  * ```ts
- * import { certificateDer } from "./mod.ts";
+ * import { certificateDer } from "@certpin/certpin";
  * const pem = await Deno.readTextFile("tests/fixtures/certs/gaia-like.pem");
  * console.log(certificateDer(pem).length); // 783
  * ```
@@ -84,7 +84,7 @@ export function certificateDer(cert: CertificateInput): Uint8Array {
  *
  * @example
  * ```ts
- * import { toX509 } from "./mod.ts";
+ * import { toX509 } from "@certpin/certpin";
  * const pem = await Deno.readTextFile("tests/fixtures/certs/gaia-like.pem");
  * console.log(toX509(pem).subject); // CN=192.0.2.10
  * ```
@@ -168,7 +168,7 @@ export function subjectPublicKeyInfo(cert: CertificateInput): Uint8Array {
  *
  * @example
  * ```ts
- * import { describeCertificate } from "./mod.ts";
+ * import { describeCertificate } from "@certpin/certpin";
  * const pem = await Deno.readTextFile("tests/fixtures/certs/gaia-like.pem");
  * const summary = describeCertificate(pem);
  * console.log(summary.subject, summary.selfSigned); // CN=192.0.2.10 true
@@ -232,8 +232,24 @@ function describeKey(x509: X509Certificate): string {
     case "rsa-pss":
       return `RSA ${details?.modulusLength ?? "?"}`;
     case "ec":
-      return `EC ${details?.namedCurve ?? "?"}`;
+      return `EC ${curveName(details?.namedCurve)}`;
+    case "ed25519":
+      return "Ed25519";
+    case "ed448":
+      return "Ed448";
     default:
       return (key.asymmetricKeyType ?? "unknown").toUpperCase();
   }
+}
+
+// node:crypto reports OpenSSL's curve names; NIST's are the ones users know.
+const NIST_CURVES: Readonly<Record<string, string>> = {
+  prime256v1: "P-256",
+  secp384r1: "P-384",
+  secp521r1: "P-521",
+};
+
+function curveName(name: string | undefined): string {
+  if (name === undefined) return "unknown curve";
+  return NIST_CURVES[name] ?? name;
 }

@@ -15,6 +15,7 @@ import {
   subjectPublicKeyInfo,
 } from "./certificate.ts";
 import { toBase64, toColonHex } from "./_encoding.ts";
+import { bytesToWords } from "./words.ts";
 
 /** Digest length in bytes of each hash algorithm. */
 export const DIGEST_LENGTHS: Readonly<Record<HashAlgorithm, number>> = {
@@ -24,15 +25,28 @@ export const DIGEST_LENGTHS: Readonly<Record<HashAlgorithm, number>> = {
   "SHA-512": 64,
 };
 
+/** Length in bytes of an English-words pin: the 128 bits twelve RFC 1751 words carry. */
+export const WORDS_PIN_LENGTH = 16;
+
+/** Options of the {@linkcode Fingerprint} constructor. */
+export interface FingerprintOptions {
+  /**
+   * True for a pin given as the twelve RFC 1751 English words: the bytes are
+   * then only the first 16 bytes of the certificate's SHA-1 fingerprint.
+   */
+  words?: boolean;
+}
+
 /**
  * A normalized pin: what it hashes (`kind`), with which algorithm, and the
  * hash bytes. `text` is the canonical form, which {@linkcode parseFingerprint}
- * reads back: `SHA-256:AB:CD:…` for a certificate fingerprint and
- * `sha256/BASE64` for a public-key pin.
+ * reads back: `SHA-256:AB:CD:…` for a certificate fingerprint,
+ * `sha256/BASE64` for a public-key pin, and `words:KERR LOOT …` for a pin
+ * given as RFC 1751 English words.
  *
  * @example
  * ```ts
- * import { parseFingerprint } from "./mod.ts";
+ * import { parseFingerprint } from "@certpin/certpin";
  * const pin = parseFingerprint("sha256:55684bcf7cccb4a4010c6ed4e713d1a8e5ecaa3846ccb09ef5af340b45becd8c");
  * console.log(pin.kind, pin.algorithm, pin.bytes.length); // certificate SHA-256 32
  * ```
@@ -42,24 +56,47 @@ export class Fingerprint {
   readonly kind: PinKind;
   /** The hash algorithm. */
   readonly algorithm: HashAlgorithm;
-  /** The hash bytes; their length equals the algorithm's digest length. */
+  /**
+   * The hash bytes. Their length equals the algorithm's digest length,
+   * except for a words pin, which holds the first 16 bytes of a SHA-1.
+   */
   readonly bytes: Uint8Array;
+  /**
+   * True for an RFC 1751 English-words pin. A certificate matches it when
+   * its SHA-1 fingerprint starts with `bytes`, which cover 128 of its 160 bits.
+   */
+  readonly words: boolean;
 
   /**
    * Creates a fingerprint from hash bytes.
    *
    * @param kind What the hash covers.
    * @param algorithm The hash algorithm.
-   * @param bytes The hash bytes, as long as the algorithm's digest.
-   * @throws {RangeError} When the length does not fit the algorithm, or a
-   * public-key pin does not use SHA-256.
+   * @param bytes The hash bytes, as long as the algorithm's digest, or the
+   * first 16 bytes of a SHA-1 for a words pin.
+   * @param options `words: true` for an English-words pin.
+   * @throws {RangeError} When the length does not fit the algorithm, a
+   * public-key pin does not use SHA-256, or a words pin is not 16 bytes of a
+   * certificate's SHA-1.
    */
-  constructor(kind: PinKind, algorithm: HashAlgorithm, bytes: Uint8Array) {
-    if (bytes.length !== DIGEST_LENGTHS[algorithm]) {
+  constructor(
+    kind: PinKind,
+    algorithm: HashAlgorithm,
+    bytes: Uint8Array,
+    options: FingerprintOptions = {},
+  ) {
+    const words = options.words === true;
+    if (words && (kind !== "certificate" || algorithm !== "SHA-1")) {
       throw new RangeError(
-        `Cannot create a ${algorithm} fingerprint from ${bytes.length} bytes: expected ${
-          DIGEST_LENGTHS[algorithm]
-        }`,
+        `Cannot create a words pin of a ${kind} ${algorithm} hash: English words cover a certificate's SHA-1`,
+      );
+    }
+    const expectedLength = words ? WORDS_PIN_LENGTH : DIGEST_LENGTHS[algorithm];
+    if (bytes.length !== expectedLength) {
+      throw new RangeError(
+        `Cannot create a ${
+          words ? "words pin" : `${algorithm} fingerprint`
+        } from ${bytes.length} bytes: expected ${expectedLength}`,
       );
     }
     if (kind === "public-key" && algorithm !== "SHA-256") {
@@ -70,10 +107,12 @@ export class Fingerprint {
     this.kind = kind;
     this.algorithm = algorithm;
     this.bytes = Uint8Array.from(bytes);
+    this.words = words;
   }
 
-  /** The canonical text form: `SHA-256:AB:CD:…` or `sha256/BASE64`. */
+  /** The canonical text form: `SHA-256:AB:CD:…`, `sha256/BASE64` or `words:KERR LOOT …`. */
   get text(): string {
+    if (this.words) return `words:${bytesToWords(this.bytes)}`;
     return this.kind === "public-key"
       ? `sha256/${toBase64(this.bytes)}`
       : `${this.algorithm}:${toColonHex(this.bytes)}`;
@@ -83,10 +122,11 @@ export class Fingerprint {
    * Compares with another fingerprint in constant time for equal lengths.
    *
    * @param other The fingerprint to compare with.
-   * @returns True when kind, algorithm and bytes are equal.
+   * @returns True when kind, algorithm, form and bytes are equal.
    */
   equals(other: Fingerprint): boolean {
     return this.kind === other.kind && this.algorithm === other.algorithm &&
+      this.words === other.words &&
       this.bytes.length === other.bytes.length &&
       timingSafeEqual(this.bytes, other.bytes);
   }
@@ -114,7 +154,7 @@ export class Fingerprint {
  *
  * @example
  * ```ts
- * import { certificateFingerprint } from "./mod.ts";
+ * import { certificateFingerprint } from "@certpin/certpin";
  * const pem = await Deno.readTextFile("tests/fixtures/certs/gaia-like.pem");
  * console.log(certificateFingerprint(pem, "SHA-1"));
  * // A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D
@@ -139,7 +179,7 @@ export function certificateFingerprint(
  *
  * @example
  * ```ts
- * import { publicKeyPin } from "./mod.ts";
+ * import { publicKeyPin } from "@certpin/certpin";
  * const pem = await Deno.readTextFile("tests/fixtures/certs/gaia-like.pem");
  * console.log(publicKeyPin(pem));
  * // sha256/nL7FOxlhoCXx+1tpqKdpUy/8woW7Gwdmhshq36gUCVc=
