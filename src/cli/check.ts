@@ -246,7 +246,7 @@ function describeResult(result: CheckResult, warnDays: number): string[] {
   switch (result.status) {
     case "changed":
       return [
-        `certificate matches none of the ${result.pinned.length} stored pin(s)`,
+        "the certificate matches no stored pin",
         ...result.pinned.map((pin) => `pinned: ${pin}`),
         `now:    SHA-256:${certificate.fingerprints.sha256}`,
         `        ${certificate.fingerprints.publicKeyPin}`,

@@ -15,9 +15,11 @@ import {
 } from "./_common.ts";
 import { VERSION } from "../version.ts";
 import { checkCommand } from "./check.ts";
+import { pinCommand } from "./pin.ts";
 
 /** Every subcommand, in the order `certpin --help` lists them. */
 const COMMANDS: readonly Command[] = [
+  pinCommand,
   checkCommand,
 ];
 

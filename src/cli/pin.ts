@@ -1,0 +1,268 @@
+/**
+ * `certpin pin <target>`: trust on first use. Reads the server's
+ * certificate, shows it, and stores its fingerprint in the pin store once
+ * the user confirmed it: by `--expect` with the fingerprint read on the
+ * server (the safe way), by answering the prompt, or by `--yes`.
+ *
+ * @module
+ */
+
+import { formatHostPort, PinMismatchError } from "../errors.ts";
+import { matchPins, verifyCertificate } from "../match.ts";
+import { parseFingerprint } from "../parse.ts";
+import { getServerCertificate } from "../server_certificate.ts";
+import type { PinConflictAction, PinRecord, PinStoreEntry } from "../store.ts";
+import { parseTarget } from "../target.ts";
+import type { CertificateSummary } from "../types.ts";
+import {
+  askYesNo,
+  type CliIo,
+  type Command,
+  EXIT,
+  parseCommandArgs,
+  parseIntegerOption,
+  UsageError,
+} from "./_common.ts";
+import { openStore, STORE_HELP, STORE_OPTION } from "./_store_options.ts";
+import { formatConflict } from "./_pin_conflict.ts";
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+const HELP = `Usage: certpin pin <target> [options]
+
+Trust on first use: connects to the target (host, host:port, [IPv6]:port or
+https:// URL; port 443 unless given), shows its certificate, and stores the
+certificate's SHA-256 fingerprint in the pin store. Scripts and
+"certpin check" then use the stored pin.
+
+Reading a certificate over the network does not prove whose it is. Read the
+fingerprint on the server itself (Check Point: "api fingerprint") and give it
+with --expect: certpin then stores the pin only if the server's certificate
+matches it.
+
+Without --expect, certpin asks "Trust this certificate?" when standard input
+is a terminal; in scripts, --yes answers yes. Without a terminal, --expect or
+--yes nothing is stored.
+
+Options:
+  --expect PIN       Store only if the certificate matches PIN (fingerprint in
+                     any common form, or sha256/BASE64); may be repeated
+  --yes              Store without asking
+  --replace          Replace the pins stored for the target
+  --add              Keep the stored pins and add this one (planned renewal)
+  --public-key       Store the public-key pin (sha256/BASE64), which survives
+                     a renewal with the same key, instead of the fingerprint
+  --servername NAME  Server name sent in SNI; the host unless given
+  --timeout MS       Milliseconds for DNS, TCP and the handshake together
+                     (default ${DEFAULT_TIMEOUT_MS})
+${STORE_HELP.join("\n")}
+  -h, --help         Show this help
+
+Exit codes: 0 stored or already stored, 1 the certificate does not match
+--expect or a different pin is stored or the prompt was declined, 2 bad usage
+or no confirmation possible, 3 network error.
+`;
+
+/** The `pin` command. */
+export const pinCommand: Command = {
+  name: "pin",
+  summary: "Trust on first use: store a server's certificate fingerprint",
+  help: HELP,
+  run: runPin,
+};
+
+async function runPin(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs("pin", args, {
+    ...STORE_OPTION,
+    expect: { type: "string", multiple: true },
+    yes: { type: "boolean" },
+    replace: { type: "boolean" },
+    add: { type: "boolean" },
+    "public-key": { type: "boolean" },
+    servername: { type: "string" },
+    timeout: { type: "string" },
+  });
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `Expected one target, such as "fw.example.com" or "192.0.2.10:443", but got ${positionals.length}. Run "certpin pin --help" for usage.`,
+    );
+  }
+  if (values.replace === true && values.add === true) {
+    throw new UsageError(
+      'Give --replace or --add, not both. Run "certpin pin --help" for usage.',
+    );
+  }
+  const target = parseTarget(positionals[0] ?? "");
+  const expected = (values.expect ?? []).map((text) => parseFingerprint(text));
+  const timeout = parseIntegerOption(
+    "timeout",
+    values.timeout,
+    DEFAULT_TIMEOUT_MS,
+    1,
+    600_000,
+  );
+  const onConflict: PinConflictAction = values.replace === true
+    ? "replace"
+    : values.add === true
+    ? "append"
+    : "reject";
+  const name = formatHostPort(target.host, target.port);
+
+  const store = openStore(values.store, io);
+  const stored = await store.get(target.host, target.port);
+  const { der, summary } = await getServerCertificate(target, {
+    timeout,
+    ...(values.servername === undefined
+      ? {}
+      : { servername: values.servername }),
+  });
+  io.stdout(`Certificate of ${name}:\n${formatCertificate(summary)}\n`);
+
+  if (expected.length > 0) {
+    try {
+      verifyCertificate(der, expected, target);
+    } catch (error) {
+      if (!(error instanceof PinMismatchError)) throw error;
+      io.stderr(`certpin: ${error.message}\nNothing was stored.\n`);
+      return EXIT.mismatch;
+    }
+  }
+  if (
+    stored !== undefined &&
+    matchPins(der, stored.pins.map((record) => record.pin))
+  ) {
+    io.stdout(
+      `${name} is already pinned to this certificate in ${store.path}.\n`,
+    );
+    return EXIT.ok;
+  }
+  if (stored !== undefined && onConflict === "reject") {
+    io.stderr(formatConflict(name, stored, summary, expected.length > 0));
+    return EXIT.mismatch;
+  }
+
+  const confirmation = await confirm(
+    io,
+    name,
+    expected.length > 0,
+    values.yes === true,
+  );
+  if (typeof confirmation === "number") return confirmation;
+
+  const record: PinRecord = {
+    pin: parseFingerprint(
+      values["public-key"] === true
+        ? summary.fingerprints.publicKeyPin
+        : `SHA-256:${summary.fingerprints.sha256}`,
+    ),
+    added: new Date(),
+    addedBy: `certpin pin ${confirmation}`,
+    certificate: pinnedCertificate(summary),
+  };
+  const result = await store.addPin(
+    target.host,
+    target.port,
+    record,
+    onConflict,
+  );
+  return report(
+    io,
+    name,
+    store.path,
+    record,
+    result.status,
+    result.previous,
+    summary,
+  );
+}
+
+/**
+ * Returns how the user confirmed the certificate, or the exit code when the
+ * certificate must not be stored.
+ */
+async function confirm(
+  io: CliIo,
+  name: string,
+  matchedExpected: boolean,
+  yes: boolean,
+): Promise<string | number> {
+  if (matchedExpected) return "--expect";
+  if (yes) return "--yes";
+  if (!io.stdinIsTerminal) {
+    io.stderr(
+      "certpin: nothing was stored, because the certificate was not confirmed. " +
+        "Compare the fingerprints above with the ones shown on the server itself (Check Point: `api fingerprint`), " +
+        `then run "certpin pin ${name} --expect FINGERPRINT", or add --yes if you accept the certificate unseen.\n`,
+    );
+    return EXIT.usage;
+  }
+  const trusted = await askYesNo(
+    io,
+    `Compare these fingerprints with the ones shown on the server itself.\nTrust this certificate for ${name}? [y/N] `,
+  );
+  if (!trusted) {
+    io.stderr("Not trusted; nothing was stored.\n");
+    return EXIT.mismatch;
+  }
+  return "(confirmed at the prompt)";
+}
+
+function report(
+  io: CliIo,
+  name: string,
+  storePath: string,
+  record: PinRecord,
+  status: string,
+  previous: PinStoreEntry | undefined,
+  summary: CertificateSummary,
+): number {
+  switch (status) {
+    case "already-pinned":
+      io.stdout(
+        `${name} is already pinned to this certificate in ${storePath}.\n`,
+      );
+      return EXIT.ok;
+    case "conflict":
+      // Another process stored a different pin after this one looked.
+      if (previous !== undefined) {
+        io.stderr(formatConflict(name, previous, summary, false));
+      }
+      return EXIT.mismatch;
+    case "replaced":
+      io.stdout(
+        `Replaced the pins of ${name} with ${record.pin.text} in ${storePath}.\n`,
+      );
+      return EXIT.ok;
+    case "appended":
+      io.stdout(
+        `Added ${record.pin.text} to the pins of ${name} in ${storePath}.\n`,
+      );
+      return EXIT.ok;
+    default:
+      io.stdout(`Pinned ${name} to ${record.pin.text} in ${storePath}.\n`);
+      return EXIT.ok;
+  }
+}
+
+function pinnedCertificate(
+  summary: CertificateSummary,
+): PinRecord["certificate"] & object {
+  return {
+    subject: summary.subject,
+    validFrom: summary.validFrom,
+    validTo: summary.validTo,
+    sha256: summary.fingerprints.sha256,
+    sha1: summary.fingerprints.sha1,
+  };
+}
+
+function formatCertificate(summary: CertificateSummary): string {
+  return [
+    `  subject:  ${summary.subject}`,
+    `  issuer:   ${summary.issuer}`,
+    `  valid:    ${summary.validFrom.toISOString()} to ${summary.validTo.toISOString()}`,
+    `  SHA-256:  ${summary.fingerprints.sha256}`,
+    `  SHA-1:    ${summary.fingerprints.sha1}`,
+    `  public-key pin: ${summary.fingerprints.publicKeyPin}`,
+  ].join("\n");
+}
