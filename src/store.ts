@@ -6,7 +6,7 @@
  *
  * @example Record a pin and read it back
  * ```ts
- * import { parseFingerprint, PinStore } from "./mod.ts";
+ * import { parseFingerprint, PinStore } from "@certpin/certpin";
  * const folder = await Deno.makeTempDir();
  * const store = new PinStore({ path: `${folder}/pins.json` });
  * await store.addPin("fw.example.test", 443, {
@@ -85,7 +85,7 @@ const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
  *
  * @example
  * ```ts
- * import { defaultPinStorePath } from "./mod.ts";
+ * import { defaultPinStorePath } from "@certpin/certpin";
  * console.log(defaultPinStorePath({ XDG_CONFIG_HOME: "/etc/xdg" }, "linux"));
  * // /etc/xdg/certpin/pins.json
  * ```
@@ -117,7 +117,7 @@ export function defaultPinStorePath(
  *
  * @example
  * ```ts
- * import { resolvePinStorePath } from "./mod.ts";
+ * import { resolvePinStorePath } from "@certpin/certpin";
  * console.log(resolvePinStorePath(undefined, { CERTPIN_STORE: "/srv/pins.json" }));
  * // /srv/pins.json
  * ```
@@ -140,7 +140,7 @@ export function resolvePinStorePath(
  *
  * @example Look up the pins of a target
  * ```ts
- * import { PinStore } from "./mod.ts";
+ * import { PinStore } from "@certpin/certpin";
  * const store = new PinStore({ path: "tests/fixtures/does-not-exist.json" });
  * console.log(await store.pinsFor("192.0.2.10", 443)); // []
  * ```
