@@ -59,6 +59,8 @@ async function run(args: string[]): Promise<void> {
   throw new Error(`unknown command line: ${args.join(" ")}`);
 }
 
-if (import.meta.main ?? process.argv[1]?.endsWith("store_writer.js")) {
+// Run only as the main script (Deno and Node both put its path in argv[1]),
+// not when a test imports pinForHost.
+if (/store_writer\.[jt]s$/.test(process.argv[1] ?? "")) {
   await run(process.argv.slice(2));
 }
