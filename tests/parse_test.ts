@@ -229,6 +229,17 @@ describe("parseFingerprint() other forms", () => {
     );
   });
 
+  it("reads a pin whose base64 starts with a slash", () => {
+    const base64 = Buffer.from(new Uint8Array(32).fill(0xff)).toString(
+      "base64",
+    );
+    assert.ok(base64.startsWith("/"));
+    const single = parseFingerprint(`sha256/${base64}`);
+    const curl = parseFingerprint(`sha256//${base64}`);
+    assert.equal(hexOf(single), "ff".repeat(32));
+    assert.equal(hexOf(curl), "ff".repeat(32));
+  });
+
   it("reads SHA-384 and SHA-512 by length", () => {
     assert.equal(parseFingerprint("ab".repeat(48)).algorithm, "SHA-384");
     assert.equal(
