@@ -15,7 +15,8 @@ export type CertpinErrorCode =
   | "INVALID_TARGET"
   | "PIN_MISMATCH"
   | "CONNECTION_FAILED"
-  | "PIN_STORE";
+  | "PIN_STORE"
+  | "UNPINNED_HOST";
 
 /**
  * Base class of every error certpin throws for bad input or a failed check.
@@ -221,6 +222,31 @@ export class PinStoreError extends CertpinError {
     super("PIN_STORE", message, options);
     this.name = "PinStoreError";
     this.path = path;
+  }
+}
+
+/**
+ * Thrown when a pinned client is asked to connect to a host it has no pin
+ * for: a request or redirect to another host, or a target missing from the
+ * pin store. No connection to that host was opened.
+ */
+export class UnpinnedHostError extends CertpinError {
+  /** Host that has no pin. */
+  readonly host: string;
+  /** Port that has no pin. */
+  readonly port: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param message Which host has no pin and how to give one.
+   * @param target The host and port without a pin.
+   */
+  constructor(message: string, target: { host: string; port: number }) {
+    super("UNPINNED_HOST", message);
+    this.name = "UnpinnedHostError";
+    this.host = target.host;
+    this.port = target.port;
   }
 }
 
