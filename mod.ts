@@ -35,6 +35,7 @@ export {
   type PinMismatchDetails,
   PinMismatchError,
   PinStoreError,
+  SdkPinFileError,
 } from "./src/errors.ts";
 export {
   certificateDer,
@@ -79,3 +80,13 @@ export {
   type PinStoreOptions,
   resolvePinStorePath,
 } from "./src/store.ts";
+export {
+  readSdkPinFile,
+  SDK_PIN_FILE_FORMATS,
+  type SdkPinEntry,
+  type SdkPinFile,
+  type SdkPinFileFormat,
+  type SdkPinProblem,
+  type SdkPinWriteEntry,
+  writeSdkPinFile,
+} from "./src/checkpoint_files.ts";

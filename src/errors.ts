@@ -16,7 +16,8 @@ export type CertpinErrorCode =
   | "PIN_MISMATCH"
   | "CONNECTION_FAILED"
   | "PIN_STORE"
-  | "UNPINNED_HOST";
+  | "UNPINNED_HOST"
+  | "SDK_PIN_FILE";
 
 /**
  * Base class of every error certpin throws for bad input or a failed check.
@@ -247,6 +248,24 @@ export class UnpinnedHostError extends CertpinError {
     this.name = "UnpinnedHostError";
     this.host = target.host;
     this.port = target.port;
+  }
+}
+
+/**
+ * Thrown when a Check Point SDK fingerprints file cannot be read, or pins
+ * cannot be written in an SDK file's format (such as a public-key pin, which
+ * those files cannot hold).
+ */
+export class SdkPinFileError extends CertpinError {
+  /**
+   * Creates the error.
+   *
+   * @param message What failed, for which entry, and what to do.
+   * @param options Standard error options, such as the JSON parser's error as `cause`.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("SDK_PIN_FILE", message, options);
+    this.name = "SdkPinFileError";
   }
 }
 
