@@ -16,10 +16,12 @@ import {
 import { VERSION } from "../version.ts";
 import { checkCommand } from "./check.ts";
 import { pinCommand } from "./pin.ts";
+import { pinsCommand } from "./pins.ts";
 
 /** Every subcommand, in the order `certpin --help` lists them. */
 const COMMANDS: readonly Command[] = [
   pinCommand,
+  pinsCommand,
   checkCommand,
 ];
 

@@ -1,0 +1,279 @@
+// `certpin pins import` and `certpin pins export`: moving pins between the
+// pin store and files, above all Check Point SDK fingerprints files.
+
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import {
+  readSdkPinFile,
+  type SdkPinFileFormat,
+  type SdkPinWriteEntry,
+  writeSdkPinFile,
+} from "../checkpoint_files.ts";
+import { formatHostPort } from "../errors.ts";
+import type { Fingerprint } from "../fingerprint.ts";
+import { parseFingerprints } from "../parse.ts";
+import type { PinRecord, PinStoreEntry } from "../store.ts";
+import { parseTarget } from "../target.ts";
+import { decodeStore, encodeStore } from "../_store_file.ts";
+import { writeFileAtomic } from "../_atomic_write.ts";
+import { errorCode } from "../_file_lock.ts";
+import { type CliIo, EXIT, parseCommandArgs, UsageError } from "./_common.ts";
+import { openStore, STORE_OPTION } from "./_store_options.ts";
+
+/** The values `certpin pins export --format` accepts. */
+export const EXPORT_FORMATS = [
+  "json",
+  "checkpoint",
+  "checkpoint-python",
+  "checkpoint-java",
+  "checkpoint-go",
+] as const;
+
+/** One target read from an import file, before it is stored. */
+interface ImportItem {
+  host: string;
+  port: number;
+  pins: Fingerprint[];
+  note?: string;
+}
+
+/** Runs `certpin pins import FILE [--host HOST] [--replace]`. */
+export async function runImport(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs("pins", args, {
+    ...STORE_OPTION,
+    host: { type: "string" },
+    replace: { type: "boolean" },
+  });
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `Expected one file to import, but got ${positionals.length}. Run "certpin pins --help" for usage.`,
+    );
+  }
+  const file = positionals[0] ?? "";
+  const text = readInput(file);
+  const { items, problems } = values.host === undefined
+    ? readPinFile(text, file)
+    : { items: [forHost(values.host, text)], problems: [] };
+
+  const store = openStore(values.store, io);
+  const addedBy = `certpin pins import ${basename(file)}`;
+  const outcomes = await store.update((entries) =>
+    items.map((item) =>
+      importItem(entries, item, addedBy, values.replace === true)
+    )
+  );
+
+  const names = items.map((item) => formatHostPort(item.host, item.port));
+  const width = Math.max(0, ...names.map((name) => name.length));
+  const lines: string[] = [];
+  for (const [index, item] of items.entries()) {
+    const outcome = outcomes[index] ?? "skipped";
+    const pins = item.pins.map((pin) => pin.text).join(", ");
+    const reason = outcome === "skipped" ? "  (a different pin is stored)" : "";
+    lines.push(
+      `${outcome.padEnd(8)} ${
+        (names[index] ?? "").padEnd(width)
+      }  ${pins}${reason}`,
+    );
+    if (item.note !== undefined) lines.push(`${" ".repeat(9)}${item.note}`);
+  }
+  for (const problem of problems) {
+    lines.push(`skipped  ${JSON.stringify(problem.key)}: ${problem.message}`);
+  }
+  const imported = outcomes.filter((outcome) => outcome !== "skipped").length;
+  lines.push(
+    `Imported ${imported} of ${
+      items.length + problems.length
+    } entries into ${store.path}.`,
+  );
+  io.stdout(lines.join("\n") + "\n");
+
+  const conflicts = outcomes.includes("skipped");
+  if (conflicts) {
+    io.stderr(
+      "certpin: a different pin is stored for the entries skipped above; add --replace to replace it.\n",
+    );
+  }
+  if (problems.length > 0) {
+    io.stderr(
+      "certpin: entries skipped above could not be read; correct them in the file and import it again.\n",
+    );
+    return EXIT.usage;
+  }
+  return conflicts ? EXIT.mismatch : EXIT.ok;
+}
+
+function readInput(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read ${file}: ${
+        errorCode(error) === "ENOENT"
+          ? "no such file"
+          : error instanceof Error
+          ? error.message
+          : String(error)
+      }.`,
+    );
+  }
+}
+
+/**
+ * Reads a JSON pin file: a certpin store file (it has "version" and
+ * "targets") or a Check Point SDK fingerprints file.
+ */
+function readPinFile(
+  text: string,
+  file: string,
+): { items: ImportItem[]; problems: { key: string; message: string }[] } {
+  if (!text.trimStart().replace(/^\uFEFF/, "").startsWith("{")) {
+    throw new UsageError(
+      `${file} is not a JSON fingerprints file. To import fingerprints in another form (OpenSSL or "api fingerprint" output, one per line), name their server with --host HOST.`,
+    );
+  }
+  if (isStoreFile(text)) {
+    const entries = [...decodeStore(text, file).values()];
+    return {
+      items: entries.map((entry) => ({
+        host: entry.host,
+        port: entry.port,
+        pins: entry.pins.map((record) => record.pin),
+      })),
+      problems: [],
+    };
+  }
+  const sdkFile = readSdkPinFile(text);
+  return {
+    items: sdkFile.entries.map((entry) => ({
+      host: entry.host,
+      port: entry.port,
+      pins: [entry.pin],
+      ...(entry.note === undefined ? {} : { note: entry.note }),
+    })),
+    problems: sdkFile.problems,
+  };
+}
+
+function isStoreFile(text: string): boolean {
+  try {
+    const value = JSON.parse(text.replace(/^\uFEFF/, "")) as unknown;
+    return typeof value === "object" && value !== null && "version" in value &&
+      "targets" in value;
+  } catch {
+    // Not JSON at all: readSdkPinFile reports that.
+    return false;
+  }
+}
+
+function forHost(hostText: string, text: string): ImportItem {
+  const { host, port } = parseTarget(hostText);
+  return { host, port, pins: parseFingerprints(text) };
+}
+
+function importItem(
+  entries: Map<string, PinStoreEntry>,
+  item: ImportItem,
+  addedBy: string,
+  replace: boolean,
+): "added" | "present" | "replaced" | "skipped" {
+  const key = formatHostPort(item.host, item.port);
+  const records: PinRecord[] = item.pins.map((pin) => ({
+    pin,
+    added: new Date(),
+    addedBy,
+  }));
+  const existing = entries.get(key);
+  if (existing === undefined) {
+    entries.set(key, { host: item.host, port: item.port, pins: records });
+    return "added";
+  }
+  const isStored = (pin: Fingerprint) =>
+    existing.pins.some((record) => record.pin.equals(pin));
+  if (item.pins.every(isStored)) return "present";
+  if (!replace) return "skipped";
+  existing.pins = records;
+  return "replaced";
+}
+
+/** Runs `certpin pins export [--format FORMAT] [-o FILE]`. */
+export async function runExport(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs("pins", args, {
+    ...STORE_OPTION,
+    format: { type: "string" },
+    output: { type: "string", short: "o" },
+  });
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `Unexpected argument "${
+        positionals[0]
+      }" for "certpin pins export". Run "certpin pins --help" for usage.`,
+    );
+  }
+  const format = values.format ?? "json";
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(
+      `Invalid value "${format}" for --format: expected ${
+        EXPORT_FORMATS.join(", ")
+      }.`,
+    );
+  }
+
+  const store = openStore(values.store, io);
+  const entries = await store.entries();
+  const text = format === "json"
+    ? encodeStore(entries)
+    : writeSdkFile(entries, sdkFormat(format), io);
+
+  if (values.output === undefined) {
+    io.stdout(text);
+  } else {
+    writeFileAtomic(values.output, text, 0o600);
+    io.stderr(`Wrote ${entries.length} targets to ${values.output}.\n`);
+  }
+  return EXIT.ok;
+}
+
+function sdkFormat(format: string): SdkPinFileFormat {
+  if (format === "checkpoint-java") return "java";
+  if (format === "checkpoint-go") return "go";
+  return "python";
+}
+
+/**
+ * Writes entries as an SDK file. The fingerprints of the pinned certificate
+ * count as pins, so a target pinned by SHA-256 still gets its SHA-1 for the
+ * Python and Go formats. Targets without the needed hash are left out, each
+ * with a warning.
+ */
+function writeSdkFile(
+  entries: readonly PinStoreEntry[],
+  format: SdkPinFileFormat,
+  io: CliIo,
+): string {
+  const writable: SdkPinWriteEntry[] = [];
+  for (const entry of entries) {
+    const candidate: SdkPinWriteEntry = {
+      host: entry.host,
+      port: entry.port,
+      pins: entry.pins.flatMap((record) => [
+        record.pin,
+        ...(record.certificate === undefined ? [] : [
+          `SHA-1:${record.certificate.sha1}`,
+          `SHA-256:${record.certificate.sha256}`,
+        ]),
+      ]),
+    };
+    try {
+      writeSdkPinFile([candidate], format);
+      writable.push(candidate);
+    } catch (error) {
+      io.stderr(
+        `certpin: left out ${formatHostPort(entry.host, entry.port)}: ${
+          error instanceof Error ? error.message : String(error)
+        }\n`,
+      );
+    }
+  }
+  return writeSdkPinFile(writable, format);
+}
