@@ -23,7 +23,12 @@ import {
   parseIntegerOption,
   UsageError,
 } from "./_common.ts";
-import { openStore, STORE_HELP, STORE_OPTION } from "./_store_options.ts";
+import {
+  formatDay,
+  openStore,
+  STORE_HELP,
+  STORE_OPTION,
+} from "./_store_options.ts";
 import { formatConflict } from "./_pin_conflict.ts";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -257,12 +262,21 @@ function pinnedCertificate(
 }
 
 function formatCertificate(summary: CertificateSummary): string {
+  const names = summary.subjectAltNames.length === 0
+    ? "(none)"
+    : summary.subjectAltNames.join(", ");
   return [
-    `  subject:  ${summary.subject}`,
-    `  issuer:   ${summary.issuer}`,
-    `  valid:    ${summary.validFrom.toISOString()} to ${summary.validTo.toISOString()}`,
-    `  SHA-256:  ${summary.fingerprints.sha256}`,
-    `  SHA-1:    ${summary.fingerprints.sha1}`,
-    `  public-key pin: ${summary.fingerprints.publicKeyPin}`,
+    `  subject:         ${summary.subject}`,
+    `  issuer:          ${summary.issuer}${
+      summary.selfSigned ? " (self-signed)" : ""
+    }`,
+    `  alt names:       ${names}`,
+    `  valid:           ${formatDay(summary.validFrom)} to ${
+      formatDay(summary.validTo)
+    } (${summary.daysLeft} days left)`,
+    `  key:             ${summary.publicKey}`,
+    `  SHA-256:         ${summary.fingerprints.sha256}`,
+    `  SHA-1:           ${summary.fingerprints.sha1}`,
+    `  public-key pin:  ${summary.fingerprints.publicKeyPin}`,
   ].join("\n");
 }

@@ -291,6 +291,20 @@ describe("certpin pin", () => {
     assert.equal(readFileSync(store, "utf8"), before);
   });
 
+  it("rejects a changed certificate without asking", async () => {
+    const server = await serve(renewed);
+    const store = newStorePath();
+    await storeOldPin(store, server);
+    const before = readFileSync(store, "utf8");
+
+    const result = await pinAtPrompt(server, store, "y");
+
+    assert.equal(result.code, 1);
+    assert.equal(result.prompts, 0);
+    assert.ok(result.stderr.includes("--expect FINGERPRINT --replace"));
+    assert.equal(readFileSync(store, "utf8"), before);
+  });
+
   it("replaces a changed certificate with --replace", async () => {
     const server = await serve(renewed);
     const store = newStorePath();
