@@ -10,7 +10,7 @@ export interface Value {
   text: string;
   /** For each UTF-16 unit of `text`, its index in the original input. */
   offsets: number[];
-  /** What the input is, for messages: "fingerprint" or "English words". */
+  /** The name of the input for messages: "fingerprint" or "English words". */
   what: string;
 }
 

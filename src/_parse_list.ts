@@ -11,7 +11,7 @@ import { cleanText, quoteForMessage } from "./_text.ts";
 export interface ListItem {
   /** The fingerprint text, as it was in the input. */
   text: string;
-  /** Where it was, for messages: `line 3` or `element 1, "fingerprint-sha1"`. */
+  /** Its location for messages: `line 3` or `element 1, "fingerprint-sha1"`. */
   where: string;
   /** The algorithm a JSON key names, which the value must have. */
   algorithm?: HashAlgorithm;
@@ -23,9 +23,9 @@ const JSON_KEYS: Readonly<Record<string, HashAlgorithm>> = {
   "fingerprint-sha256": "SHA-256",
 };
 
-// Signs that a line is meant as a fingerprint, so a broken one raises
-// instead of being skipped as a heading or a sentence: a run of hex bytes,
-// a known label with a value, a long base64 run, or a pin form.
+// Signs that a line is meant as a fingerprint, so that a broken one raises
+// instead of being skipped as a heading or a sentence. The signs are a run
+// of hex bytes, a known label with a value, a long base64 run, or a pin form.
 const FINGERPRINT_SIGNS: readonly RegExp[] = [
   /[0-9a-f]{2}(?:[:\- ][0-9a-f]{2}){3,}/i,
   /[0-9a-f]{16,}/i,

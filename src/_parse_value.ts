@@ -16,7 +16,7 @@ const SHA256_COMMAND =
   "`certpin fingerprint FILE` or `openssl x509 -in FILE -noout -fingerprint -sha256`";
 
 // Each label form, tried in order. Group "algorithm" names the hash when the
-// form has one, group "value" holds the rest.
+// form has one, and group "value" captures the rest.
 const PUBLIC_KEY_HEADER =
   /^pin-(?<algorithm>sha-?\d+)\s*=\s*(?<quote>["']?)(?<value>[^"']*)\k<quote>$/di;
 const PUBLIC_KEY_SLASH = /^(?<algorithm>sha-?\d+|md5)\s*\/(?<value>.*)$/dis;

@@ -58,7 +58,7 @@ export class Fingerprint {
   readonly algorithm: HashAlgorithm;
   /**
    * The hash bytes. Their length equals the algorithm's digest length,
-   * except for a words pin, which holds the first 16 bytes of a SHA-1.
+   * except for a words pin, which contains the first 16 bytes of a SHA-1.
    */
   readonly bytes: Uint8Array;
   /**

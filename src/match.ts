@@ -81,7 +81,7 @@ export function normalizePins(pins: readonly PinInput[]): Fingerprint[] {
  * @returns The matching pin, or `undefined` when none matches.
  * @throws {TypeError} When the pin list is empty.
  * @throws {InvalidFingerprintError} When a pin given as text cannot be read.
- * @throws {InvalidCertificateError} When PEM text holds no certificate, or a
+ * @throws {InvalidCertificateError} When PEM text contains no certificate, or a
  * public-key pin is checked against bytes that are not a certificate.
  *
  * @example

@@ -26,8 +26,8 @@ import { quoteForMessage } from "./_text.ts";
  * Parses one fingerprint or public-key pin, as pasted, into its normalized
  * form. The hash algorithm follows from the length (20, 32, 48 or 64 bytes)
  * unless a label names it, and a label that disagrees with the length is an
- * error. Hex with an algorithm label is told apart from the OpenSSH-style
- * base64 by the value: a value of hex digits and separators is hex.
+ * error. The value decides between hex and the OpenSSH-style base64 after
+ * an algorithm label: a value of hex digits and separators is hex.
  *
  * @param text The pasted text, such as `SHA256 Fingerprint=55:68:…`,
  * `a6364d05…`, `sha256//nL7F…=` or `KERR LOOT TOM …`.
@@ -92,7 +92,7 @@ export function parseWords(text: string): Fingerprint {
  *
  * @param text The pasted text.
  * @returns The fingerprints, in input order; never empty.
- * @throws {InvalidFingerprintError} When the input holds no fingerprint, an
+ * @throws {InvalidFingerprintError} When the input contains no fingerprint, an
  * item cannot be read (the message names its line or JSON element), a JSON
  * key's algorithm disagrees with its value, or English words disagree with a
  * SHA-1 fingerprint in the same input.
