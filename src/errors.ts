@@ -24,7 +24,7 @@ export type CertpinErrorCode =
  *
  * @example Branch on the code
  * ```ts
- * import { CertpinError, parseFingerprint } from "./mod.ts";
+ * import { CertpinError, parseFingerprint } from "@certpin/certpin";
  * try {
  *   parseFingerprint("not a fingerprint");
  * } catch (error) {
