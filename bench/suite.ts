@@ -20,10 +20,12 @@ import {
   stdoutOutput,
 } from "./_harness.ts";
 import { fingerprintBenchmark } from "./fingerprint_bench.ts";
+import { parseBenchmark } from "./parse_bench.ts";
 
 /** Every benchmark, in the order they run. */
 export const BENCHMARKS: readonly Benchmark[] = [
   fingerprintBenchmark,
+  parseBenchmark,
 ];
 
 /**

@@ -9,6 +9,7 @@ import {
 import type { HashAlgorithm } from "./types.ts";
 import { looksLikeWordList, wordsToBytes } from "./words.ts";
 import { cleanText, hasInvisible, quoteForMessage } from "./_text.ts";
+import { parseCommonForm } from "./_parse_common.ts";
 import { decodeBase64Value, decodeHexValue, type Value } from "./_decode.ts";
 
 /** The hex command that prints a certificate's SHA-256 fingerprint. */
@@ -29,6 +30,9 @@ const ALGORITHM_LABEL =
 
 /** Parses one fingerprint, pin or word list; see parseFingerprint(). */
 export function parseValue(text: string): Fingerprint {
+  const common = typeof text === "string" ? parseCommonForm(text) : undefined;
+  if (common !== undefined) return common;
+
   const value = prepare(text, "fingerprint");
   rejectCertificate(value);
 

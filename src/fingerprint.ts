@@ -106,7 +106,7 @@ export class Fingerprint {
     }
     this.kind = kind;
     this.algorithm = algorithm;
-    this.bytes = Uint8Array.from(bytes);
+    this.bytes = new Uint8Array(bytes);
     this.words = words;
   }
 
