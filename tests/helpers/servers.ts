@@ -67,6 +67,8 @@ export interface LocalServer {
   connections(): number;
   /** HTTP requests read so far, for `respond: "http"`. */
   requests(): ReceivedRequest[];
+  /** Connections still open (TLS: past the handshake). */
+  openConnections(): number;
   /** Stops listening and destroys every open socket. */
   close(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export async function startTlsServer(
 ): Promise<LocalServer> {
   const respond = options.respond ?? "http";
   const sockets = new Set<net.Socket>();
+  const secureSockets = new Set<net.Socket>();
   const requests: ReceivedRequest[] = [];
   let bytes = 0;
   let handshakes = 0;
@@ -94,6 +97,7 @@ export async function startTlsServer(
   server.on("secureConnection", (socket: tls.TLSSocket) => {
     handshakes++;
     track(sockets, socket);
+    track(secureSockets, socket);
     options.onSecureConnection?.(socket);
     const http = new HttpResponder(socket, requests, options.handler);
     socket.on("data", (chunk: Buffer) => {
@@ -111,6 +115,7 @@ export async function startTlsServer(
     bytesReceived: () => bytes,
     connections: () => handshakes,
     requests: () => [...requests],
+    openConnections: () => secureSockets.size,
     close: () => closeServer(server, sockets),
   };
 }
@@ -136,6 +141,7 @@ export async function startSilentServer(
     bytesReceived: () => bytes,
     connections: () => accepted,
     requests: () => [],
+    openConnections: () => sockets.size,
     close: () => closeServer(server, sockets),
   };
 }
@@ -170,6 +176,7 @@ export async function startPlainHttpServer(
     bytesReceived: () => bytes,
     connections: () => accepted,
     requests: () => [],
+    openConnections: () => sockets.size,
     close: () => closeServer(server, sockets),
   };
 }
@@ -195,6 +202,26 @@ export async function ipv6LoopbackAvailable(): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Resolves once the condition holds, checking every 5 ms; rejects after
+ * `timeout` milliseconds (2000 unless given) naming what was awaited.
+ */
+export async function waitUntil(
+  condition: () => boolean,
+  description: string,
+  timeout = 2000,
+): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Timed out after ${timeout} ms waiting until ${description}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
