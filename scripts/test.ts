@@ -178,6 +178,7 @@ const steps: Step[] = [
       const junit = path.join(temporary, "node-junit.xml");
       const result = await runStep(process.env.NODE ?? "node", [
         "--test",
+        `--test-concurrency=${CONCURRENCY}`,
         "--test-reporter=spec",
         "--test-reporter-destination=stdout",
         "--test-reporter=junit",
