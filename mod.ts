@@ -70,6 +70,22 @@ export {
 } from "./src/match.ts";
 export { parseTarget, type Target } from "./src/target.ts";
 export {
+  DEFAULT_TIMEOUT,
+  openTlsConnection,
+  startTlsConnection,
+  type TlsConnectionOptions,
+} from "./src/connect.ts";
+export {
+  getServerCertificate,
+  type ServerCertificate,
+  type ServerCertificateOptions,
+} from "./src/server_certificate.ts";
+export {
+  connectPinned,
+  type ConnectPinnedOptions,
+  guardTlsSocket,
+} from "./src/pinned_socket.ts";
+export {
   type AddPinResult,
   defaultPinStorePath,
   type PinConflictAction,

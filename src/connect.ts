@@ -65,7 +65,7 @@ export interface TlsConnectionOptions {
  *
  * @example Read the certificate of a local server
  * ```ts
- * import { startTlsConnection } from "./mod.ts";
+ * import { startTlsConnection } from "@certpin/certpin";
  * const socket = startTlsConnection({ host: "127.0.0.1", port: 9, timeout: 500 });
  * socket.on("error", (error) => console.log(error.name)); // ConnectionError
  * ```
@@ -141,7 +141,7 @@ export function startTlsConnection(
  *
  * @example
  * ```ts
- * import { ConnectionError, openTlsConnection } from "./mod.ts";
+ * import { ConnectionError, openTlsConnection } from "@certpin/certpin";
  * try {
  *   await openTlsConnection({ host: "127.0.0.1", port: 9, timeout: 500 });
  * } catch (error) {

@@ -66,7 +66,7 @@ export interface ServerCertificate {
  *
  * @example
  * ```ts
- * import { ConnectionError, getServerCertificate } from "./mod.ts";
+ * import { ConnectionError, getServerCertificate } from "@certpin/certpin";
  * try {
  *   const { summary } = await getServerCertificate("127.0.0.1:9", { timeout: 500 });
  *   console.log(summary.fingerprints.sha256);

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { parseTarget } from "./mod.ts";
+ * import { parseTarget } from "@certpin/certpin";
  * console.log(parseTarget("https://FW.example.test:4434/web_api/"));
  * // { host: "fw.example.test", port: 4434 }
  * console.log(parseTarget("[::1]:8443")); // { host: "::1", port: 8443 }
@@ -49,7 +49,7 @@ const INVISIBLE =
  *
  * @example
  * ```ts
- * import { parseTarget } from "./mod.ts";
+ * import { parseTarget } from "@certpin/certpin";
  * console.log(parseTarget("192.0.2.10")); // { host: "192.0.2.10", port: 443 }
  * console.log(parseTarget("fw.example.test", 4434)); // { host: "fw.example.test", port: 4434 }
  * ```
