@@ -36,6 +36,7 @@ export {
   PinMismatchError,
   PinStoreError,
   SdkPinFileError,
+  UnpinnedHostError,
 } from "./src/errors.ts";
 export {
   certificateDer,
@@ -106,3 +107,16 @@ export {
   type SdkPinWriteEntry,
   writeSdkPinFile,
 } from "./src/checkpoint_files.ts";
+export {
+  createPinnedAgent,
+  type PinnedAgentOptions,
+  type PinSource,
+} from "./src/agent.ts";
+export {
+  createPinnedFetch,
+  type PinMap,
+  type PinnedFetch,
+  pinnedFetch,
+  type PinnedFetchInit,
+  type PinnedFetchOptions,
+} from "./src/fetch.ts";

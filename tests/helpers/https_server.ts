@@ -40,7 +40,9 @@ export interface HttpsServer {
   handshakes(): number;
   /** For each completed handshake, in order, whether it resumed a session. */
   resumed(): boolean[];
-  /** Connections past the handshake that are still open. */
+  /** TCP connections accepted so far. */
+  connectionsAccepted(): number;
+  /** TCP connections that are still open, whether or not their handshake completed. */
   openConnections(): number;
   /** Stops listening and destroys every open socket. */
   close(): Promise<void>;
@@ -51,8 +53,9 @@ export async function startHttpsServer(
   options: HttpsServerOptions,
 ): Promise<HttpsServer> {
   const sockets = new Set<net.Socket>();
-  const secured = new Set<tls.TLSSocket>();
+  const connections = new Set<net.Socket>();
   const resumed: boolean[] = [];
+  let accepted = 0;
   let bytes = 0;
 
   const handler = options.handler ?? ((request, response) => {
@@ -63,20 +66,21 @@ export async function startHttpsServer(
     handler,
   );
   server.on("connection", (socket: net.Socket) => {
+    accepted++;
     sockets.add(socket);
+    connections.add(socket);
     socket.on("error", () => {});
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      connections.delete(socket);
+    });
   });
   // Clients that reject the certificate abort the handshake; that is expected.
   server.on("tlsClientError", () => {});
   server.on("secureConnection", (socket: tls.TLSSocket) => {
     resumed.push(socket.isSessionReused());
     sockets.add(socket);
-    secured.add(socket);
-    socket.on("close", () => {
-      sockets.delete(socket);
-      secured.delete(socket);
-    });
+    socket.on("close", () => sockets.delete(socket));
     socket.on("data", (chunk: Uint8Array) => {
       bytes += chunk.length;
     });
@@ -101,7 +105,8 @@ export async function startHttpsServer(
     bytesReceived: () => bytes,
     handshakes: () => resumed.length,
     resumed: () => [...resumed],
-    openConnections: () => secured.size,
+    connectionsAccepted: () => accepted,
+    openConnections: () => connections.size,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
