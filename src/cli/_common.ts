@@ -48,6 +48,12 @@ export interface CliIo {
    * `undefined` at the end of input. Commands that prompt need it.
    */
   readLine?: () => Promise<string | undefined>;
+  /**
+   * Writes a prompt to standard error and reads one line from the terminal
+   * without echoing it, for passwords. Resolves to `undefined` when the
+   * user presses Ctrl-C, or Ctrl-D on an empty line.
+   */
+  readSecret?: (prompt: string) => Promise<string | undefined>;
 }
 
 /** A bad command line: the message says what is wrong and how to get help. */
@@ -84,7 +90,43 @@ export function processIo(): CliIo {
     stdinIsTerminal: process.stdin.isTTY === true,
     stderrIsTerminal: process.stderr.isTTY === true,
     readLine: () => readLineFrom(process.stdin),
+    readSecret: (prompt) => readSecretFromTerminal(prompt),
   };
+}
+
+/**
+ * Reads a line from the terminal in raw mode, so the typed characters are
+ * not echoed. Backspace deletes the last character.
+ */
+function readSecretFromTerminal(prompt: string): Promise<string | undefined> {
+  const input = process.stdin;
+  process.stderr.write(prompt);
+  return new Promise((resolve) => {
+    let secret = "";
+    const finish = (value: string | undefined): void => {
+      input.off("data", onData);
+      input.setRawMode(false);
+      input.pause();
+      process.stderr.write("\n");
+      resolve(value);
+    };
+    const onData = (chunk: string): void => {
+      for (const character of chunk) {
+        if (character === "\r" || character === "\n") return finish(secret);
+        if (character === "\u0003") return finish(undefined);
+        if (character === "\u0004" && secret === "") return finish(undefined);
+        if (character === "\u007f" || character === "\b") {
+          secret = [...secret].slice(0, -1).join("");
+        } else if (character >= " ") {
+          secret += character;
+        }
+      }
+    };
+    input.setRawMode(true);
+    input.setEncoding("utf8");
+    input.on("data", onData);
+    input.resume();
+  });
 }
 
 function readLineFrom(

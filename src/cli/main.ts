@@ -15,6 +15,8 @@ import {
 } from "./_common.ts";
 import { VERSION } from "../version.ts";
 import { checkCommand } from "./check.ts";
+import { checkpointCommand } from "./checkpoint.ts";
+import { fetchCommand } from "./fetch.ts";
 import { pinCommand } from "./pin.ts";
 import { pinsCommand } from "./pins.ts";
 
@@ -23,6 +25,8 @@ const COMMANDS: readonly Command[] = [
   pinCommand,
   pinsCommand,
   checkCommand,
+  fetchCommand,
+  checkpointCommand,
 ];
 
 function mainHelp(): string {

@@ -1,0 +1,265 @@
+/**
+ * `certpin checkpoint login <server>`: logs in to a Check Point management
+ * server's web API through a pinned fetch, prints the session id, the API
+ * server version and the domain, and logs out. It proves that the pin, the
+ * user and the password work before a script relies on them.
+ *
+ * @module
+ */
+
+import { ConnectionError, formatHostPort } from "../errors.ts";
+import { createPinnedFetch, type PinnedFetch } from "../fetch.ts";
+import { normalizePins } from "../match.ts";
+import { parseTarget, type Target } from "../target.ts";
+import {
+  type CliIo,
+  type Command,
+  EXIT,
+  parseCommandArgs,
+  parseIntegerOption,
+  UsageError,
+} from "./_common.ts";
+import { openStore, STORE_HELP, STORE_OPTION } from "./_store_options.ts";
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+const HELP = `Usage: certpin checkpoint login <server> --user NAME [options]
+
+Logs in to a Check Point management server's web API (POST
+https://<server>/web_api/login) through a pinned connection, prints the
+session id, the API server version and the domain, and logs out again. The
+password is sent only after the server's certificate matched the pin.
+
+<server> is host, host:port or [IPv6]:port; port 443 unless given. Read the
+server's fingerprint on its console with "api fingerprint" and give it with
+--pin, or store it first with "certpin pin <server> --expect FINGERPRINT".
+
+The password comes from CHECKPOINT_PASSWORD, or else is read from the
+terminal without echo. Without either, certpin stops with exit code 2.
+
+Options:
+  --user NAME        Administrator name (required)
+  --pin PIN          Pin of the server: a fingerprint in any common form
+                     (such as the SHA-1 "api fingerprint" prints) or
+                     sha256/BASE64; may be repeated. Unless given, the pins
+                     stored for the server in the pin store are used
+  --domain NAME      Domain to log in to, on a Multi-Domain Server
+  --timeout MS       Milliseconds for DNS, TCP and the TLS handshake
+                     together (default ${DEFAULT_TIMEOUT_MS})
+${STORE_HELP.join("\n")}
+  -h, --help         Show this help
+
+Exit codes: 0 logged in and out, 1 the certificate does not match the pin,
+2 bad usage, no pin or password, or the login was rejected, 3 network error.
+`;
+
+/** The `checkpoint` command. */
+export const checkpointCommand: Command = {
+  name: "checkpoint",
+  summary: "Log in to a Check Point management API through a pinned connection",
+  help: HELP,
+  run: runCheckpoint,
+};
+
+/** The fields of the login reply that the command prints. */
+interface LoginReply {
+  sid: string;
+  apiServerVersion: string | undefined;
+  domain: string | undefined;
+}
+
+/** A reply of the web API with an error status. */
+class ApiError extends Error {
+  constructor(command: string, status: number, body: unknown) {
+    const reply = typeof body === "object" && body !== null
+      ? body as Record<string, unknown>
+      : {};
+    const message = typeof reply["message"] === "string"
+      ? reply["message"]
+      : "no message";
+    const code = typeof reply["code"] === "string" ? reply["code"] : "no code";
+    super(
+      `The management server rejected "${command}" with HTTP ${status}: ${message} (${code}).`,
+    );
+    this.name = "ApiError";
+  }
+}
+
+async function runCheckpoint(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs("checkpoint", args, {
+    ...STORE_OPTION,
+    user: { type: "string" },
+    pin: { type: "string", multiple: true },
+    domain: { type: "string" },
+    timeout: { type: "string" },
+  });
+  const [action, server, ...extra] = positionals;
+  if (action !== "login") {
+    throw new UsageError(
+      `Unknown action ${
+        action === undefined ? "(none)" : `"${action}"`
+      }: the only action is "login". Run "certpin checkpoint --help" for usage.`,
+    );
+  }
+  if (server === undefined || extra.length > 0) {
+    throw new UsageError(
+      `Expected one server after "login", such as "192.0.2.10", but got ${
+        positionals.length - 1
+      }. Run "certpin checkpoint --help" for usage.`,
+    );
+  }
+  const user = values.user;
+  if (user === undefined || user === "") {
+    throw new UsageError(
+      'Missing --user NAME: the administrator to log in as. Run "certpin checkpoint --help" for usage.',
+    );
+  }
+  if (values.pin !== undefined && values.store !== undefined) {
+    throw new UsageError(
+      'Give --pin or --store, not both. Run "certpin checkpoint --help" for usage.',
+    );
+  }
+  const target = parseTarget(server);
+  const pins = values.pin === undefined ? undefined : normalizePins(values.pin);
+  const timeout = parseIntegerOption(
+    "timeout",
+    values.timeout,
+    DEFAULT_TIMEOUT_MS,
+    1,
+    600_000,
+  );
+  const name = formatHostPort(target.host, target.port);
+  const password = await readPassword(io, user, name);
+
+  const fetch = pins === undefined
+    ? createPinnedFetch({
+      store: openStore(values.store, io),
+      connectTimeout: timeout,
+    })
+    : createPinnedFetch({ pins: { [name]: pins }, connectTimeout: timeout });
+  try {
+    return await loginAndLogout(io, fetch, target, {
+      user,
+      password,
+      ...(values.domain === undefined ? {} : { domain: values.domain }),
+    });
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    io.stderr(`certpin: ${error.message}\n`);
+    return EXIT.usage;
+  } finally {
+    await fetch.close();
+  }
+}
+
+async function readPassword(
+  io: CliIo,
+  user: string,
+  name: string,
+): Promise<string> {
+  const fromEnv = io.env["CHECKPOINT_PASSWORD"];
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  if (!io.stdinIsTerminal || io.readSecret === undefined) {
+    throw new UsageError(
+      "No password: set CHECKPOINT_PASSWORD, or run certpin in a terminal to type the password.",
+    );
+  }
+  const typed = await io.readSecret(`Password for ${user} at ${name}: `);
+  if (typed === undefined || typed === "") {
+    throw new UsageError("No password was entered, so certpin did not log in.");
+  }
+  return typed;
+}
+
+async function loginAndLogout(
+  io: CliIo,
+  fetch: PinnedFetch,
+  target: Target,
+  credentials: { user: string; password: string; domain?: string },
+): Promise<number> {
+  const name = formatHostPort(target.host, target.port);
+  const base = `https://${name}/web_api/`;
+  const login = readLoginReply(
+    await callApi(fetch, base, "login", credentials),
+  );
+  io.stdout(
+    [
+      `Logged in to ${name} as ${credentials.user}.`,
+      `session id:         ${login.sid}`,
+      `API server version: ${login.apiServerVersion ?? "(not in the reply)"}`,
+      `domain:             ${
+        login.domain ?? credentials.domain ?? "(not in the reply)"
+      }`,
+      "",
+    ].join("\n"),
+  );
+
+  try {
+    await callApi(fetch, base, "logout", {}, login.sid);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    io.stderr(
+      `certpin: logout from ${name} failed, so the session stays open until it times out: ${reason}\n`,
+    );
+    return error instanceof ConnectionError ? EXIT.network : EXIT.usage;
+  }
+  io.stdout("Logged out.\n");
+  return EXIT.ok;
+}
+
+/** Sends one web API command as a JSON POST and returns the parsed reply. */
+async function callApi(
+  fetch: PinnedFetch,
+  base: string,
+  command: string,
+  body: Record<string, unknown>,
+  sid?: string,
+): Promise<unknown> {
+  const response = await fetch(new URL(command, base), {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(sid === undefined ? {} : { "x-chkp-sid": sid }),
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  let reply: unknown;
+  try {
+    reply = JSON.parse(text);
+  } catch {
+    reply = undefined;
+  }
+  if (!response.ok) throw new ApiError(command, response.status, reply);
+  if (reply === undefined) {
+    throw new ApiError(command, response.status, {
+      message: "the reply is not JSON",
+    });
+  }
+  return reply;
+}
+
+function readLoginReply(reply: unknown): LoginReply {
+  const fields = typeof reply === "object" && reply !== null
+    ? reply as Record<string, unknown>
+    : {};
+  const sid = fields["sid"];
+  if (typeof sid !== "string" || sid === "") {
+    throw new ApiError("login", 200, {
+      message: "the reply has no session id (sid)",
+    });
+  }
+  const version = fields["api-server-version"];
+  const domain = fields["domain"];
+  const domainName = typeof domain === "string"
+    ? domain
+    : typeof domain === "object" && domain !== null &&
+        typeof (domain as Record<string, unknown>)["name"] === "string"
+    ? (domain as Record<string, string>)["name"]
+    : undefined;
+  return {
+    sid,
+    apiServerVersion: typeof version === "string" ? version : undefined,
+    domain: domainName,
+  };
+}

@@ -1,0 +1,292 @@
+/**
+ * `certpin fetch <url>`: one pinned HTTPS request, like curl. The body goes
+ * to standard output (or a file); with `-v` the request and response lines
+ * and headers go to standard error, with secret values redacted.
+ *
+ * @module
+ */
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { Buffer } from "node:buffer";
+import { CertpinError, ConnectionError, formatHostPort } from "../errors.ts";
+import { createPinnedFetch, type PinnedFetch } from "../fetch.ts";
+import { normalizePins } from "../match.ts";
+import { parseTarget, type Target } from "../target.ts";
+import {
+  type CliIo,
+  type Command,
+  EXIT,
+  parseCommandArgs,
+  parseIntegerOption,
+  UsageError,
+} from "./_common.ts";
+import { openStore, STORE_HELP, STORE_OPTION } from "./_store_options.ts";
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+const HELP = `Usage: certpin fetch <url> [options]
+
+Sends one HTTPS request to a server whose certificate matches a pin, like
+curl, and writes the response body to standard output. The pin is checked
+when the TLS handshake completes, before any byte of the request is sent; on
+a mismatch nothing is sent and the exit code is 1. Proxy environment
+variables (HTTPS_PROXY and the like) are ignored: certpin always connects
+directly.
+
+Options:
+  --pin PIN              Pin of the URL's host and port: a fingerprint in any
+                         common form, or sha256/BASE64; may be repeated.
+                         Unless given, the pins stored for the host and port
+                         in the pin store are used
+  -X, --request METHOD   Request method (default GET, or POST with a body)
+  -H, --header "N: V"    Request header; may be repeated
+  -d, --data DATA        Send DATA as the request body
+  --data-file FILE       Send the contents of FILE as the request body
+  -o, --output FILE      Write the response body to FILE, byte for byte
+  -L, --location         Follow redirects, only to hosts with a pin (each
+                         checked again; at most 20)
+  -v, --verbose          Print the request and response lines and headers to
+                         standard error; values of Authorization, Cookie,
+                         session and token headers and the request body are
+                         never printed
+  --timeout MS           Milliseconds for DNS, TCP and the TLS handshake
+                         together (default ${DEFAULT_TIMEOUT_MS})
+${STORE_HELP.join("\n")}
+  -h, --help             Show this help
+
+With -d or --data-file and no Content-Type header, the body is sent as
+application/x-www-form-urlencoded, as curl does. Standard output receives the
+body as UTF-8 text; use -o for binary bodies. An HTTP error status still
+exits with 0: read it with -v.
+
+Exit codes: 0 a response was received, 1 the certificate does not match the
+pin, 2 bad usage, invalid input or no pin for the host, 3 network error or
+timeout.
+
+Example:
+  certpin fetch https://192.0.2.10/web_api/show-session \\
+    --pin SHA256:55:68:4B:...:CD:8C -X POST -H "X-chkp-sid: $SID" -d '{}'
+`;
+
+/** The `fetch` command. */
+export const fetchCommand: Command = {
+  name: "fetch",
+  summary: "Send one HTTPS request to a pinned server, like curl",
+  help: HELP,
+  run: runFetch,
+};
+
+// Headers whose values are secrets: credentials, cookies and session ids.
+// A name is also treated as secret when it contains one of SECRET_WORDS.
+const SECRET_HEADERS = new Set([
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
+  "x-chkp-sid",
+]);
+const SECRET_WORDS = /token|secret|passw|session|sid|key|auth|cookie/i;
+
+async function runFetch(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs("fetch", args, {
+    ...STORE_OPTION,
+    pin: { type: "string", multiple: true },
+    request: { type: "string", short: "X" },
+    header: { type: "string", short: "H", multiple: true },
+    data: { type: "string", short: "d" },
+    "data-file": { type: "string" },
+    output: { type: "string", short: "o" },
+    location: { type: "boolean", short: "L" },
+    verbose: { type: "boolean", short: "v" },
+    timeout: { type: "string" },
+  });
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `Expected one URL, such as "https://192.0.2.10/web_api/login", but got ${positionals.length}. Run "certpin fetch --help" for usage.`,
+    );
+  }
+  if (values.data !== undefined && values["data-file"] !== undefined) {
+    throw new UsageError(
+      'Give -d or --data-file, not both. Run "certpin fetch --help" for usage.',
+    );
+  }
+  const url = positionals[0] ?? "";
+  const target = parseTarget(url);
+  const timeout = parseIntegerOption(
+    "timeout",
+    values.timeout,
+    DEFAULT_TIMEOUT_MS,
+    1,
+    600_000,
+  );
+  const headers = parseHeaders(values.header ?? []);
+  const body = values.data !== undefined
+    ? Buffer.from(values.data)
+    : values["data-file"] !== undefined
+    ? readBodyFile(values["data-file"])
+    : undefined;
+  if (body !== undefined && !headers.has("content-type")) {
+    headers.set("content-type", "application/x-www-form-urlencoded");
+  }
+  const method = values.request ?? (body === undefined ? "GET" : "POST");
+
+  const fetch = createFetch(target, values.pin, values.store, io, timeout);
+  try {
+    if (values.verbose === true) {
+      printRequest(io, method, new URL(url), headers, body);
+    }
+    const response = await send(fetch, target, url, {
+      method,
+      headers: [...headers],
+      ...(body === undefined ? {} : { body: new Uint8Array(body) }),
+      redirect: values.location === true ? "follow" : "manual",
+    });
+    if (values.verbose === true) printResponse(io, response);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (values.output === undefined) {
+      io.stdout(new TextDecoder().decode(bytes));
+    } else {
+      writeFileSync(values.output, bytes);
+    }
+    return EXIT.ok;
+  } finally {
+    await fetch.close();
+  }
+}
+
+function createFetch(
+  target: Target,
+  pinTexts: string[] | undefined,
+  storePath: string | undefined,
+  io: CliIo,
+  timeout: number,
+): PinnedFetch {
+  if (pinTexts === undefined || pinTexts.length === 0) {
+    return createPinnedFetch({
+      store: openStore(storePath, io),
+      connectTimeout: timeout,
+    });
+  }
+  if (storePath !== undefined) {
+    throw new UsageError(
+      'Give --pin or --store, not both. Run "certpin fetch --help" for usage.',
+    );
+  }
+  return createPinnedFetch({
+    pins: {
+      [formatHostPort(target.host, target.port)]: normalizePins(pinTexts),
+    },
+    connectTimeout: timeout,
+  });
+}
+
+/**
+ * Sends the request. undici reports a network failure that is not one of
+ * certpin's errors, such as a connection reset after the handshake, as
+ * `TypeError("fetch failed")`. That becomes a ConnectionError, so the exit
+ * code reports a network error.
+ */
+async function send(
+  fetch: PinnedFetch,
+  target: Target,
+  url: string,
+  init: RequestInit,
+): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (
+      error instanceof CertpinError || !(error instanceof TypeError) ||
+      error.message !== "fetch failed"
+    ) {
+      throw error;
+    }
+    const cause = error.cause instanceof Error ? error.cause : error;
+    const code = (cause as { code?: unknown }).code;
+    const timedOut = typeof code === "string" && /TIMEOUT/.test(code);
+    throw new ConnectionError(
+      `Request to ${
+        formatHostPort(target.host, target.port)
+      } failed: ${cause.message}.`,
+      {
+        kind: timedOut ? "timeout" : "reset",
+        host: target.host,
+        port: target.port,
+        cause: error,
+      },
+    );
+  }
+}
+
+/**
+ * Parses `-H` lines. Error messages name the header but never quote its
+ * value, which may be a credential.
+ */
+function parseHeaders(lines: string[]): Headers {
+  const headers = new Headers();
+  for (const [index, line] of lines.entries()) {
+    const colon = line.indexOf(":");
+    const name = line.slice(0, colon).trim();
+    if (colon < 1 || name === "") {
+      throw new UsageError(
+        `Invalid header ${
+          index + 1
+        } given with -H: it has no "Name:" before a colon. Give it as "Name: value", such as "Content-Type: application/json".`,
+      );
+    }
+    try {
+      headers.append(name, line.slice(colon + 1).trim());
+    } catch {
+      throw new UsageError(
+        `Invalid header "${name}" given with -H: its name or value contains characters HTTP does not allow.`,
+      );
+    }
+  }
+  return headers;
+}
+
+function readBodyFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read --data-file "${path}": ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+  }
+}
+
+function printRequest(
+  io: CliIo,
+  method: string,
+  url: URL,
+  headers: Headers,
+  body: Uint8Array | undefined,
+): void {
+  const lines = [`> ${method} ${url.pathname}${url.search}`];
+  lines.push(`> host: ${url.host}`);
+  for (const [name, value] of headers) {
+    lines.push(`> ${name}: ${redactValue(name, value)}`);
+  }
+  if (body !== undefined) {
+    lines.push(`> (request body of ${body.length} bytes, not shown)`);
+  }
+  io.stderr(`${lines.join("\n")}\n>\n`);
+}
+
+function printResponse(io: CliIo, response: Response): void {
+  const lines = [`< ${response.status} ${response.statusText}`.trimEnd()];
+  if (response.redirected) lines.unshift(`* redirected to ${response.url}`);
+  for (const [name, value] of response.headers) {
+    lines.push(`< ${name}: ${redactValue(name, value)}`);
+  }
+  io.stderr(`${lines.join("\n")}\n<\n`);
+}
+
+function redactValue(name: string, value: string): string {
+  const lower = name.toLowerCase();
+  return SECRET_HEADERS.has(lower) || SECRET_WORDS.test(lower)
+    ? "[redacted]"
+    : value;
+}

@@ -1,0 +1,319 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseFingerprint } from "../../src/parse.ts";
+import { PinStore } from "../../src/store.ts";
+import {
+  cachedCertificate,
+  type GeneratedCertificate,
+} from "../helpers/certificates.ts";
+import { type HttpsServer, startHttpsServer } from "../helpers/https_server.ts";
+import { runCliInProcess, runCliProcess } from "../helpers/cli.ts";
+import { findRefusedPort } from "../helpers/servers.ts";
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Waits until every TCP connection to the server closed. */
+async function settled(server: HttpsServer): Promise<void> {
+  for (let waited = 0; server.openConnections() > 0; waited += 10) {
+    if (waited > 2_000) assert.fail("the server did not settle within 2 s");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("certpin fetch", () => {
+  let right: GeneratedCertificate;
+  let wrong: GeneratedCertificate;
+  let server: HttpsServer;
+  let impostor: HttpsServer;
+  let folder: string;
+  const seen: Seen[] = [];
+
+  before(async () => {
+    right = await cachedCertificate("cli-fetch-right", { keyType: "ec" });
+    wrong = await cachedCertificate("cli-fetch-wrong", { keyType: "ec" });
+    server = await startHttpsServer({
+      cert: right.certPem,
+      key: right.keyPem,
+      handler: (request, response) => {
+        let body = "";
+        request.setEncoding("utf8");
+        request.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        request.on("end", () => {
+          seen.push({
+            method: request.method ?? "",
+            url: request.url ?? "",
+            headers: request.headers,
+            body,
+          });
+          if (request.url === "/moved") {
+            response.writeHead(302, { location: "/landed" });
+            response.end("moved");
+            return;
+          }
+          response.writeHead(200, {
+            "content-type": "text/plain",
+            "set-cookie": "session=cookie-value-from-server",
+          });
+          response.end(`hello ${request.method} ${request.url}`);
+        });
+      },
+    });
+    impostor = await startHttpsServer({
+      cert: wrong.certPem,
+      key: wrong.keyPem,
+    });
+    folder = mkdtempSync(join(tmpdir(), "certpin-cli-fetch-"));
+  });
+  after(async () => {
+    await server.close();
+    await impostor.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("prints the body with the right pin", async () => {
+    const result = await runCliInProcess([
+      "fetch",
+      `https://127.0.0.1:${server.port}/web_api/show-hosts`,
+      "--pin",
+      right.sha256,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "hello GET /web_api/show-hosts");
+    assert.equal(result.stderr, "");
+  });
+
+  it("runs as a process with the task's permissions", async () => {
+    // Under Deno, undici reads environment variables when it loads; this
+    // shows the permissions of the certpin task cover them.
+    const result = await runCliProcess([
+      "fetch",
+      `https://127.0.0.1:${server.port}/process`,
+      "--pin",
+      right.sha256,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "hello GET /process");
+  });
+
+  it("rejects another certificate, sends nothing", async () => {
+    const result = await runCliInProcess([
+      "fetch",
+      `https://127.0.0.1:${impostor.port}/web_api/login`,
+      "--pin",
+      right.sha256,
+      "-d",
+      '{"user":"admin","password":"hunter2"}',
+    ]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /does not match the pinned fingerprint/);
+    assert.ok(result.stderr.includes(`127.0.0.1:${impostor.port}`));
+    assert.ok(result.stderr.includes(`SHA-256:${right.sha256}`));
+    assert.ok(result.stderr.includes(wrong.sha256));
+    assert.ok(!result.stderr.includes("hunter2"));
+    await settled(impostor);
+    assert.equal(impostor.bytesReceived(), 0);
+  });
+
+  it("sends method, headers and data and redacts secrets with -v", async () => {
+    const before = seen.length;
+    const result = await runCliInProcess([
+      "fetch",
+      `https://127.0.0.1:${server.port}/web_api/login?x=1`,
+      "--pin",
+      right.publicKeyPin,
+      "-X",
+      "PUT",
+      "-H",
+      "Authorization: Bearer token-value-secret",
+      "-H",
+      "Cookie: jar=cookie-value-secret",
+      "-H",
+      "X-chkp-sid: sid-value-secret",
+      "-H",
+      "Accept: text/plain",
+      "-d",
+      "password=body-value-secret",
+      "-v",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "hello PUT /web_api/login?x=1");
+
+    const request = seen[before];
+    assert.ok(request !== undefined, "the server received no request");
+    assert.equal(request.method, "PUT");
+    assert.equal(request.body, "password=body-value-secret");
+    assert.equal(request.headers["authorization"], "Bearer token-value-secret");
+    assert.equal(request.headers["x-chkp-sid"], "sid-value-secret");
+    assert.equal(
+      request.headers["content-type"],
+      "application/x-www-form-urlencoded",
+    );
+
+    assert.match(result.stderr, /^> PUT \/web_api\/login\?x=1$/m);
+    assert.match(result.stderr, /^> accept: text\/plain$/m);
+    assert.match(result.stderr, /^> authorization: \[redacted\]$/m);
+    assert.match(result.stderr, /^> cookie: \[redacted\]$/m);
+    assert.match(result.stderr, /^> x-chkp-sid: \[redacted\]$/m);
+    assert.match(result.stderr, /request body of 26 bytes, not shown/);
+    assert.match(result.stderr, /^< 200 OK$/m);
+    assert.match(result.stderr, /^< content-type: text\/plain$/m);
+    assert.match(result.stderr, /^< set-cookie: \[redacted\]$/m);
+    for (
+      const secret of ["token-value", "cookie-value", "sid-value", "body-value"]
+    ) {
+      assert.ok(!result.stderr.includes(secret), `stderr shows ${secret}`);
+    }
+  });
+
+  it("reads the body from a file and writes the output to a file", async () => {
+    const before = seen.length;
+    const input = join(folder, "body.json");
+    const output = join(folder, "out.txt");
+    writeFileSync(input, '{"name":"web"}');
+    const result = await runCliInProcess([
+      "fetch",
+      `https://127.0.0.1:${server.port}/web_api/add-host`,
+      "--pin",
+      right.sha256,
+      "--data-file",
+      input,
+      "-H",
+      "Content-Type: application/json",
+      "-o",
+      output,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "");
+    assert.equal(readFileSync(output, "utf8"), "hello POST /web_api/add-host");
+    assert.equal(seen[before]?.body, '{"name":"web"}');
+    assert.equal(seen[before]?.headers["content-type"], "application/json");
+  });
+
+  it("follows redirects only with -L", async () => {
+    const url = `https://127.0.0.1:${server.port}/moved`;
+    const plain = await runCliInProcess(["fetch", url, "--pin", right.sha256]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stdout, "moved");
+
+    const followed = await runCliInProcess([
+      "fetch",
+      url,
+      "--pin",
+      right.sha256,
+      "-L",
+      "-v",
+    ]);
+    assert.equal(followed.code, 0, followed.stderr);
+    assert.equal(followed.stdout, "hello GET /landed");
+    assert.match(
+      followed.stderr,
+      /redirected to https:\/\/127\.0\.0\.1:\d+\/landed/,
+    );
+  });
+
+  it("takes the pin from the store", async () => {
+    const path = join(folder, "pins.json");
+    await new PinStore({ path }).addPin("127.0.0.1", server.port, {
+      pin: parseFingerprint(right.sha256),
+      added: new Date(),
+      addedBy: "fetch CLI test",
+    });
+    const url = `https://127.0.0.1:${server.port}/stored`;
+    const result = await runCliInProcess(["fetch", url, "--store", path]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "hello GET /stored");
+
+    const fromEnv = await runCliInProcess(["fetch", url], {
+      env: { CERTPIN_STORE: path },
+    });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+  });
+
+  it("fails with 2 when the host has no pin", async () => {
+    const accepted = impostor.connectionsAccepted();
+    const result = await runCliInProcess([
+      "fetch",
+      `https://127.0.0.1:${impostor.port}/`,
+      "--store",
+      join(folder, "empty.json"),
+    ]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /No pin for 127\.0\.0\.1:\d+ in the pin store/);
+    assert.equal(impostor.connectionsAccepted(), accepted);
+  });
+
+  it("fails with 3 on a network error", async () => {
+    const port = await findRefusedPort();
+    const result = await runCliInProcess([
+      "fetch",
+      `https://127.0.0.1:${port}/`,
+      "--pin",
+      right.sha256,
+    ]);
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /refused/);
+  });
+
+  it("rejects bad usage with 2", async () => {
+    const cases: [string[], RegExp][] = [
+      [["fetch"], /Expected one URL/],
+      [
+        ["fetch", `http://127.0.0.1:${server.port}/`, "--pin", right.sha256],
+        /must start with https:\/\//,
+      ],
+      [
+        [
+          "fetch",
+          "https://127.0.0.1/",
+          "--pin",
+          right.sha256,
+          "-d",
+          "a",
+          "--data-file",
+          "b",
+        ],
+        /not both/,
+      ],
+      [
+        [
+          "fetch",
+          "https://127.0.0.1/",
+          "--pin",
+          right.sha256,
+          "-H",
+          "Authorization Bearer secret-value",
+        ],
+        /Invalid header 1/,
+      ],
+      [["fetch", "https://127.0.0.1/", "--pin", "not-a-pin"], /not-a-pin/],
+      [
+        [
+          "fetch",
+          "https://127.0.0.1/",
+          "--pin",
+          right.sha256,
+          "--store",
+          "pins.json",
+        ],
+        /Give --pin or --store, not both/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCliInProcess(args);
+      assert.equal(result.code, 2, args.join(" "));
+      assert.match(result.stderr, message);
+      assert.ok(!result.stderr.includes("secret-value"));
+    }
+  });
+});
