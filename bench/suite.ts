@@ -21,11 +21,15 @@ import {
 } from "./_harness.ts";
 import { fingerprintBenchmark } from "./fingerprint_bench.ts";
 import { parseBenchmark } from "./parse_bench.ts";
+import { connectBenchmark } from "./connect_bench.ts";
+import { checkBenchmark } from "./check_bench.ts";
 
 /** Every benchmark, in the order they run. */
 export const BENCHMARKS: readonly Benchmark[] = [
   fingerprintBenchmark,
   parseBenchmark,
+  connectBenchmark,
+  checkBenchmark,
 ];
 
 /**

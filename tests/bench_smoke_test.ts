@@ -4,6 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { BENCHMARKS, summaryTable } from "../bench/suite.ts";
+import { runFromCommandLine } from "../bench/main.ts";
 import type { Output } from "../bench/_harness.ts";
 
 const RATIO_LINE = /^ {3}ratio {4}\d+\.\d{3} \(/m;
@@ -44,6 +45,24 @@ describe("benchmarks at smoke scale", () => {
       }
     });
   }
+
+  it("command line runs the named benchmark", async () => {
+    const output = captureOutput();
+
+    const results = await runFromCommandLine(["--smoke", "parse"], output);
+
+    assert.ok(results.length > 0);
+    assert.ok(results.every((result) => result.name.startsWith("2. ")));
+    assert.match(output.text(), /^machine: \d+ × /m);
+    assert.match(output.text(), /^\| 2\. parseFingerprint, colon hex \|/m);
+  });
+
+  it("command line rejects an unknown name", async () => {
+    await assert.rejects(
+      runFromCommandLine(["--smoke", "nonexistent"], captureOutput()),
+      /Unknown benchmark "nonexistent"/,
+    );
+  });
 
   it("summary table has a row per result", () => {
     const table = summaryTable([{
