@@ -6,7 +6,7 @@
  * loopback, and with 50 ms added before each server replies, which is
  * closer to servers across a network.
  *
- @module
+ * @module
  */
 
 import net from "node:net";
