@@ -17,11 +17,15 @@ import { VERSION } from "../version.ts";
 import { checkCommand } from "./check.ts";
 import { checkpointCommand } from "./checkpoint.ts";
 import { fetchCommand } from "./fetch.ts";
+import { fingerprintCommand } from "./fingerprint.ts";
 import { pinCommand } from "./pin.ts";
 import { pinsCommand } from "./pins.ts";
+import { verifyCommand } from "./verify.ts";
 
 /** Every subcommand, in the order `certpin --help` lists them. */
 const COMMANDS: readonly Command[] = [
+  fingerprintCommand,
+  verifyCommand,
   pinCommand,
   pinsCommand,
   checkCommand,
