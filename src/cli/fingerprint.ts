@@ -5,7 +5,7 @@
  * @module
  */
 
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import type { Buffer } from "node:buffer";
 import { extname } from "node:path";
 import {
@@ -162,8 +162,15 @@ function parseAlgorithm(value: string | undefined): HashAlgorithm | undefined {
  * or a name with a certificate file extension (which then must exist).
  */
 function isCertificateFile(argument: string): boolean {
-  if (existsSync(argument)) return statSync(argument).isFile();
-  return CERTIFICATE_EXTENSIONS.includes(extname(argument).toLowerCase());
+  if (CERTIFICATE_EXTENSIONS.includes(extname(argument).toLowerCase())) {
+    return true;
+  }
+  try {
+    return statSync(argument).isFile();
+  } catch {
+    // Missing, or not readable (Deno without --allow-read): a target then.
+    return false;
+  }
 }
 
 /** Reads every certificate of a PEM file, or the one of a DER file. */
@@ -199,8 +206,8 @@ function formatSource(source: Source, summaries: CertificateSummary[]): string {
     return `${heading}:\n${formatCertificate(summary)}\n`;
   });
   const note = source.kind === "network"
-    ? "\nThis certificate was read over the network and is not yet trusted. " +
-      "Compare a fingerprint above with the one shown on the server itself " +
+    ? "\nThis certificate was read over the network and is not yet trusted.\n" +
+      "Compare a fingerprint above with the one shown on the server itself\n" +
       '(Check Point: "api fingerprint") before you pin it.\n'
     : "";
   return parts.join("\n") + note;
