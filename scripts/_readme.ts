@@ -62,3 +62,18 @@ export function readmeUrlExample(readme: string): string | undefined {
   return codeBlocks(readmeSection(readme, "Deno and Node") ?? "", "ts")
     .find((block) => /from "https:\/\//.test(block));
 }
+
+/**
+ * Returns the `deno run` commands of the README's "Deno and Node" section,
+ * each split into words, with lines continued by a backslash joined.
+ *
+ * @param readme The README text.
+ * @returns The commands, each without the leading `deno run`.
+ */
+export function readmeDenoRunCommands(readme: string): string[][] {
+  return codeBlocks(readmeSection(readme, "Deno and Node") ?? "", "sh")
+    .flatMap((block) => block.replace(/\\\n\s*/g, " ").split("\n"))
+    .map((line) => line.trim().split(/\s+/))
+    .filter((words) => words[0] === "deno" && words[1] === "run")
+    .map((words) => words.slice(2));
+}

@@ -4,8 +4,12 @@
 // import map resolves, or a file missing from the repository fails the run.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
+import {
+  createServer as createTlsServer,
+  type Server as TlsServer,
+} from "node:tls";
 import {
   mkdtempSync,
   readFile,
@@ -17,7 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { readmeUrlExample } from "../scripts/_readme.ts";
+import { readmeDenoRunCommands, readmeUrlExample } from "../scripts/_readme.ts";
 import { expectedFingerprints } from "./helpers/fixtures.ts";
 
 const SKIP = process.versions.deno === undefined
@@ -75,6 +79,46 @@ function denoRun(
   });
 }
 
+/**
+ * Removes what Deno cached of the modules served from `base`, so the cache
+ * does not grow by a folder for every port a test run used.
+ */
+function removeCachedModules(base: string): void {
+  const info = spawnSync(process.execPath, ["info", "--json"], {
+    encoding: "utf8",
+  });
+  const caches = JSON.parse(info.stdout) as {
+    modulesCache: string;
+    typescriptCache: string;
+  };
+  const folder = `127.0.0.1_PORT${new URL(base).port}`;
+  for (const cache of [caches.modulesCache, caches.typescriptCache]) {
+    rmSync(path.join(cache, "http", folder), { recursive: true, force: true });
+  }
+}
+
+/** Returns the README's `deno run` command whose words include `script`. */
+function readmeCommand(script: string): string[] {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const command = readmeDenoRunCommands(readme).find((words) =>
+    words.some((word) => word.endsWith(script))
+  );
+  assert.ok(command !== undefined, `README has no "deno run" of ${script}`);
+  return command;
+}
+
+/** Starts a TLS server with the appliance-like test certificate. */
+function startTlsServer(): Promise<TlsServer> {
+  const certs = path.join(ROOT, "tests/fixtures/certs");
+  const server = createTlsServer({
+    key: readFileSync(path.join(certs, "gaia-like.key.pem")),
+    cert: readFileSync(path.join(certs, "gaia-like.pem")),
+  }, (socket) => socket.end());
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
 describe("import by URL", { skip: SKIP }, () => {
   const requested: string[] = [];
   const version = JSON.parse(readFileSync(path.join(ROOT, "deno.json"), "utf8"))
@@ -104,6 +148,7 @@ describe("import by URL", { skip: SKIP }, () => {
     server.closeAllConnections();
     server.close();
     rmSync(workDir, { recursive: true, force: true });
+    removeCachedModules(base);
   });
 
   it("runs the README example from the served mod.ts", async () => {
@@ -121,10 +166,8 @@ describe("import by URL", { skip: SKIP }, () => {
       example.replaceAll(released, base),
     );
 
-    const result = await denoRun(
-      [allowImport, "--allow-read=server.pem", "example.ts"],
-      workDir,
-    );
+    const command = readmeCommand("example.ts");
+    const result = await denoRun([allowImport, ...command], workDir);
     assert.equal(result.stderr.replace(/^Download .*\n/gm, ""), "");
     assert.equal(result.code, 0);
     assert.equal(result.stdout.trim(), gaia?.sha256);
@@ -132,7 +175,29 @@ describe("import by URL", { skip: SKIP }, () => {
     assert.ok(requested.some((file) => file.startsWith("/src/")));
   });
 
-  it("runs the CLI from the served bin.ts", async () => {
+  it("runs the README CLI command from the served bin.ts", async () => {
+    const command = readmeCommand("src/cli/bin.ts");
+    const bin = command.findIndex((word) => word.endsWith("/src/cli/bin.ts"));
+    assert.deepEqual(command.slice(bin + 1, bin + 2), ["fingerprint"]);
+    const server = await startTlsServer();
+    try {
+      const address = server.address();
+      assert.ok(typeof address === "object" && address !== null);
+      const result = await denoRun([
+        allowImport,
+        ...command.slice(0, bin),
+        `${base}src/cli/bin.ts`,
+        "fingerprint",
+        `127.0.0.1:${address.port}`,
+      ], workDir);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`SHA-256: +${gaia?.sha256}`));
+    } finally {
+      server.close();
+    }
+  });
+
+  it("runs the CLI version from the served bin.ts", async () => {
     const result = await denoRun(
       [allowImport, `${base}src/cli/bin.ts`, "--version"],
       workDir,
