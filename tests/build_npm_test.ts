@@ -50,12 +50,14 @@ const TINY: Record<string, string> = {
     "  return a + b;",
     "}",
   ].join("\n"),
+  "src/numbers.json": '{ "one": 1 }\n',
   "src/cli.ts": [
     "#!/usr/bin/env node",
     'import { add } from "../mod.ts";',
     "// The fixture builds without @types/node, which declares console.",
     "declare const console: { log(value: unknown): void };",
-    "export const sum: number = add(1, 2);",
+    'import numbers from "./numbers.json" with { type: "json" };',
+    "export const sum: number = add(numbers.one, 2);",
     'import("./add.ts").then(() => console.log(sum));',
   ].join("\n"),
   "tests/add_test.ts": [
@@ -178,6 +180,12 @@ describe("buildNpm() on a valid project", () => {
     assert.deepEqual(testFiles, ["esm/tests/add_test.js"]);
     assert.ok(existsSync(path.join(outDir, "esm/tests/add_test.js")));
     assert.equal(read("esm/tests/data/input.txt"), "data for the tests\n");
+  });
+
+  it("ships imported JSON files", async () => {
+    const { packageJson } = await built;
+    assert.ok(packageJson.files.includes("esm/src/numbers.json"));
+    assert.equal(read("esm/src/numbers.json"), '{ "one": 1 }\n');
   });
 
   it("copies the README", async () => {
