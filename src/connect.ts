@@ -13,7 +13,10 @@
 import tls from "node:tls";
 import { isIP } from "node:net";
 import { Buffer } from "node:buffer";
-import { CertpinError, ConnectionError, formatHostPort } from "./errors.ts";
+import { X509Certificate } from "node:crypto";
+import { CertpinError, ConnectionError } from "./errors.ts";
+import { ConnectionProgress } from "./_connection_errors.ts";
+import { peerCertificateDer, trackSessions } from "./_peer_certificate.ts";
 
 /** The deadline for connecting when none is given, in milliseconds. */
 export const DEFAULT_TIMEOUT = 10_000;
@@ -100,6 +103,7 @@ export function startTlsConnection(
 
   const progress = new ConnectionProgress(host, port, timeout);
   classifyErrorsUntilConnected(socket, progress);
+  trackSessions(socket, options.session);
   socket.once("lookup", () => progress.reached("tcp"));
   socket.once("connect", () => progress.reached("handshake"));
 
@@ -193,169 +197,6 @@ function validateOptions(options: TlsConnectionOptions): void {
   }
 }
 
-/** How far a connection attempt got, for the error messages. */
-type Phase = "dns" | "tcp" | "handshake";
-
-class ConnectionProgress {
-  phase: Phase;
-  connected = false;
-
-  constructor(
-    readonly host: string,
-    readonly port: number,
-    readonly timeout: number,
-  ) {
-    this.phase = isIP(host) === 0 ? "dns" : "tcp";
-  }
-
-  get where(): string {
-    return formatHostPort(this.host, this.port);
-  }
-
-  reached(phase: Phase): void {
-    this.phase = phase;
-  }
-
-  timedOut(): ConnectionError {
-    const stage = {
-      dns: `while resolving the host name "${this.host}"`,
-      tcp: "while opening the TCP connection (no answer from the host)",
-      handshake:
-        "during the TLS handshake: the server accepted the TCP connection but did not complete a handshake",
-    }[this.phase];
-    return new ConnectionError(
-      `Connection to ${this.where} timed out after ${this.timeout} ms ${stage}. Check that the host and port are right and that the service speaks TLS, or raise the timeout.`,
-      { kind: "timeout", host: this.host, port: this.port },
-    );
-  }
-
-  aborted(reason: unknown): ConnectionError {
-    return new ConnectionError(
-      `Connection to ${this.where} was aborted before the TLS handshake completed.`,
-      { kind: "aborted", host: this.host, port: this.port, cause: reason },
-    );
-  }
-
-  /** Turns an error of the runtime into a ConnectionError with its kind. */
-  classify(error: unknown): ConnectionError {
-    const code = errorCode(error);
-    const detail = error instanceof Error
-      ? error.message.trim()
-      : String(error);
-    const make = (
-      kind: ConnectionError["kind"],
-      message: string,
-    ): ConnectionError =>
-      new ConnectionError(message, {
-        kind,
-        host: this.host,
-        port: this.port,
-        cause: error,
-      });
-
-    if (DNS_CODES.has(code)) {
-      return make(
-        "dns",
-        `Connection to ${this.where} failed: the host name "${this.host}" did not resolve (${code}). Check the spelling, or give the IP address.`,
-      );
-    }
-    if (code === "ECONNREFUSED") {
-      return make(
-        "refused",
-        `Connection to ${this.where} was refused: nothing listens on port ${this.port}. Check the port number and that the service is running.`,
-      );
-    }
-    if (UNREACHABLE_CODES.has(code)) {
-      return make(
-        "unreachable",
-        `Connection to ${this.where} failed: the host is unreachable (${code}). Check the address and the network route.`,
-      );
-    }
-    if (NOT_TLS_CODES.has(code)) {
-      return make(
-        "not-tls",
-        `Connection to ${this.where} failed: the server did not answer with TLS, so this port probably serves plain HTTP or another protocol (${code}). Check the port number.`,
-      );
-    }
-    if (this.phase === "handshake" && isClosedBeforeHandshake(error)) {
-      return make(
-        "handshake",
-        `TLS handshake with ${this.where} failed: the server closed the connection before the handshake completed. Check that the port serves TLS and accepts TLS 1.2 or 1.3.`,
-      );
-    }
-    if (code === "ECONNRESET" || code === "EPIPE") {
-      return make(
-        "reset",
-        `Connection to ${this.where} was reset by the peer (${code}).`,
-      );
-    }
-    if (CERTIFICATE_CODES.has(code)) {
-      return make(
-        "handshake",
-        `TLS handshake with ${this.where} failed: the certificate chain is not trusted (${code}: ${detail}). Check the CA certificates given, or verify by pin only.`,
-      );
-    }
-    return make(
-      "handshake",
-      `TLS handshake with ${this.where} failed: ${detail}${
-        code === "" ? "" : ` (${code})`
-      }.`,
-    );
-  }
-}
-
-const DNS_CODES = new Set([
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EAI_FAIL",
-  "EAI_NONAME",
-  "EAI_NODATA",
-  "ENODATA",
-]);
-
-const UNREACHABLE_CODES = new Set([
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EHOSTDOWN",
-  "ENETDOWN",
-  "EADDRNOTAVAIL",
-]);
-
-// OpenSSL's codes when the first bytes from the server are not a TLS record,
-// as from an HTTP server answering a ClientHello with "HTTP/1.1 400".
-const NOT_TLS_CODES = new Set([
-  "ERR_SSL_WRONG_VERSION_NUMBER",
-  "ERR_SSL_PACKET_LENGTH_TOO_LONG",
-  "ERR_SSL_HTTP_REQUEST",
-  "ERR_SSL_RECORD_LAYER_FAILURE",
-]);
-
-// Chain and name failures raised with `rejectUnauthorized`.
-const CERTIFICATE_CODES = new Set([
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "CERT_UNTRUSTED",
-  "CERT_SIGNATURE_FAILURE",
-  "INVALID_CA",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
-
-function errorCode(error: unknown): string {
-  if (typeof error !== "object" || error === null) return "";
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" ? code : "";
-}
-
-function isClosedBeforeHandshake(error: unknown): boolean {
-  return error instanceof Error &&
-    /before secure TLS connection was established/i.test(error.message);
-}
-
 /**
  * Rewrites the socket's `error` events until the handshake completed, so
  * every listener, including ones added later by the caller, receives a
@@ -410,52 +251,56 @@ function checkTrusted(
     );
     return;
   }
-  const identityError = tls.checkServerIdentity(
-    servername,
-    socket.getPeerCertificate(),
-  );
-  if (identityError !== undefined) {
+  let der: Uint8Array;
+  try {
+    der = peerCertificateDer(socket, progress.host, progress.port);
+  } catch (error) {
+    socket.destroy(error as Error);
+    return;
+  }
+  const certificate = new X509Certificate(der);
+  const named = isIP(servername) === 0
+    ? certificate.checkHost(servername)
+    : certificate.checkIP(servername);
+  if (named === undefined) {
+    const names = certificate.subjectAltName ??
+      `no alternative names, ${certificate.subject.replaceAll("\n", ", ")}`;
     socket.destroy(
       new ConnectionError(
-        `TLS handshake with ${progress.where} failed: the certificate does not name "${servername}" (${identityError.message}). Connect with a name the certificate lists, or verify by pin only.`,
-        {
-          kind: "handshake",
-          host: progress.host,
-          port: progress.port,
-          cause: identityError,
-        },
+        `TLS handshake with ${progress.where} failed: the certificate does not name "${servername}" (it lists ${names}). Connect with a name the certificate lists, or verify by pin only.`,
+        { kind: "handshake", host: progress.host, port: progress.port },
       ),
     );
   }
 }
 
 /**
- * Returns the DER of the certificate the peer presented.
+ * Closes a connected socket: sends TLS close_notify and TCP FIN, reads and
+ * drops what still arrives, and resolves once the socket has closed, after
+ * `grace` milliseconds (1000 unless given) at most, when it is destroyed.
+ * A graceful close lets the server finish its side of the handshake, where
+ * an abrupt one would show up as a reset in the server's log.
  *
- * @throws {ConnectionError} When the peer presented none.
+ * @param socket The socket to close.
+ * @param grace Milliseconds to wait for the server's close.
+ * @returns A promise that resolves once the socket has closed.
  */
-export function peerCertificateDer(
+export function closeSocket(
   socket: tls.TLSSocket,
-  host: string,
-  port: number,
-): Uint8Array {
-  const raw = socket.getPeerCertificate().raw as Uint8Array | undefined;
-  if (raw === undefined || raw.length === 0) {
-    throw new ConnectionError(
-      `TLS handshake with ${
-        formatHostPort(host, port)
-      } completed without a server certificate, so there is nothing to read or pin.`,
-      { kind: "handshake", host, port },
-    );
-  }
-  return new Uint8Array(raw);
-}
-
-/** Destroys a socket and resolves once it has closed. */
-export function closeSocket(socket: tls.TLSSocket): Promise<void> {
+  grace = 1000,
+): Promise<void> {
   if (socket.closed) return Promise.resolve();
   return new Promise((resolve) => {
-    socket.once("close", () => resolve());
-    socket.destroy();
+    const timer = setTimeout(() => socket.destroy(), grace);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // An error while closing changes nothing for the caller.
+    socket.on("error", () => {});
+    socket.resume();
+    socket.end();
   });
 }
+
+export { peerCertificateDer };

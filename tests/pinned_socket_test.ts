@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type tls from "node:tls";
+import tls from "node:tls";
 import { connectPinned, guardTlsSocket } from "../src/pinned_socket.ts";
 import { closeSocket, startTlsConnection } from "../src/connect.ts";
 import { parseFingerprint } from "../src/parse.ts";
@@ -284,6 +284,48 @@ describe("connectPinned()", () => {
 
       assert.equal(reusedWhenChecked, true);
       assert.ok(error instanceof PinMismatchError, String(error));
+      assert.equal(tickets.bytesReceived() - before, 0);
+    } finally {
+      await tickets.close();
+    }
+  });
+
+  it("never sends on a foreign resumed session", async () => {
+    // A session from a connection certpin did not open: Node reports no
+    // certificate when resuming it, Deno does. Either way nothing is sent.
+    const tickets = await startTlsServer({
+      cert: appliance.certPem,
+      key: appliance.keyPem,
+    });
+    try {
+      const foreign = tls.connect({
+        host: tickets.host,
+        port: tickets.port,
+        rejectUnauthorized: false,
+      });
+      foreign.write("GET / HTTP/1.1\r\nHost: fw\r\n\r\n");
+      await new Promise((resolve) => foreign.once("data", resolve));
+      const session = foreign.getSession();
+      await closeSocket(foreign);
+      assert.ok(session !== undefined, "no session to resume");
+
+      const before = tickets.bytesReceived();
+      const socket = startTlsConnection({
+        host: tickets.host,
+        port: tickets.port,
+        session,
+      });
+      guardTlsSocket(socket, [parseFingerprint(impostor.sha256)]);
+      delayDestroy(socket);
+      const closed = errorAfterClose(socket);
+      socket.write(REQUEST);
+      const error = await closed;
+
+      assert.ok(
+        error instanceof PinMismatchError ||
+          (error instanceof ConnectionError && error.kind === "handshake"),
+        String(error),
+      );
       assert.equal(tickets.bytesReceived() - before, 0);
     } finally {
       await tickets.close();
