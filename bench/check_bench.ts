@@ -74,7 +74,7 @@ export const checkBenchmark: Benchmark = {
 async function runScenario(
   scenario: Scenario,
 ): Promise<ComparisonResult[]> {
-  const certificate = await cachedCertificate("bench-check");
+  const certificate = await cachedCertificate("bench-server");
   const farm = await startServerFarm(
     certificate.certPem,
     certificate.keyPem,

@@ -23,7 +23,7 @@ import {
 export const connectBenchmark: Benchmark = {
   name: "connect",
   async run(context: BenchContext): Promise<ComparisonResult[]> {
-    const certificate = await cachedCertificate("bench-connect");
+    const certificate = await cachedCertificate("bench-server");
     // Without session tickets every connection makes a full handshake.
     const server = await startTlsServer({
       cert: certificate.certPem,

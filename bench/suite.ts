@@ -22,6 +22,8 @@ import {
 import { fingerprintBenchmark } from "./fingerprint_bench.ts";
 import { parseBenchmark } from "./parse_bench.ts";
 import { connectBenchmark } from "./connect_bench.ts";
+import { httpBenchmark } from "./http_bench.ts";
+import { cliBenchmark } from "./cli_bench.ts";
 import { checkBenchmark } from "./check_bench.ts";
 
 /** Every benchmark, in the order they run. */
@@ -29,6 +31,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
   fingerprintBenchmark,
   parseBenchmark,
   connectBenchmark,
+  httpBenchmark,
+  cliBenchmark,
   checkBenchmark,
 ];
 
