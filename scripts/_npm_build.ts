@@ -55,9 +55,9 @@ import { runCommand } from "./_process.ts";
 export { BuildError } from "./_npm_specifiers.ts";
 export type { PackageJson } from "./_npm_package.ts";
 
-/** What to build and where. */
+/** Options of {@linkcode buildNpm}: the project, the output folder and extras. */
 export interface BuildOptions {
-  /** Absolute path of the project, which holds `deno.json`. */
+  /** Absolute path of the project, which contains `deno.json`. */
   root: string;
   /** Absolute path of the output folder; everything in it but `node_modules/` is replaced. */
   outDir: string;
@@ -77,7 +77,7 @@ export interface BuildOptions {
   log?: (line: string) => void;
 }
 
-/** What a successful build produced. */
+/** The result of a successful build. */
 export interface BuildResult {
   /** The generated package manifest. */
   packageJson: PackageJson;

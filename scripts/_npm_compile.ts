@@ -30,7 +30,7 @@ interface ImportMeta {
 }
 `;
 
-/** Where the compiler reads and writes, and what it may assume. */
+/** The folders the compiler reads and writes, and its type sources. */
 export interface CompileContext {
   /** Absolute path of the project, for paths in messages. */
   root: string;
@@ -127,8 +127,8 @@ export function compileLibrary(
 /**
  * Type-checks and emits the files only the tests import. They get their own
  * program, so the declarations added for them cannot leak into the
- * library's `.d.ts` files; passing the library's program lets the compiler
- * reuse the files both have.
+ * library's `.d.ts` files. The library's program is passed on, so the
+ * compiler reuses the files both have.
  *
  * @param context Folders and whether @types/node is installed.
  * @param options The compiler options.

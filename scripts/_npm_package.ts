@@ -70,12 +70,12 @@ export function readDenoConfig(root: string): DenoConfig {
   }
   if (typeof config.version !== "string" || config.version === "") {
     throw new BuildError(
-      'deno.json has no "version"; the npm package takes its version from there.',
+      'deno.json has no "version". Add one: the npm package takes its version from there.',
     );
   }
   if (config.npm?.name === undefined && config.name === undefined) {
     throw new BuildError(
-      'deno.json has neither "npm.name" nor "name"; the npm package needs a name.',
+      'deno.json has neither "npm.name" nor "name". Add one of them to name the npm package.',
     );
   }
   return config;

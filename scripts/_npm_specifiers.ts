@@ -34,7 +34,7 @@ export interface NpmSpecifier {
   subpath: string;
 }
 
-/** Where one specifier leads after mapping. */
+/** The target of one specifier after mapping. */
 export type MappedSpecifier =
   | {
     kind: "local";

@@ -12,7 +12,7 @@ export function printError(text: string): void {
   process.stderr.write(`${text}\n`);
 }
 
-/** How a child process ended. */
+/** The exit code, output and duration of a child process. */
 export interface CommandResult {
   /** Exit code; 1 when the process was killed or could not start. */
   code: number;
@@ -24,7 +24,7 @@ export interface CommandResult {
   timedOut: boolean;
 }
 
-/** Where and how long a command runs. */
+/** Working folder, environment and time limit of a command. */
 export interface CommandOptions {
   /** Working folder. */
   cwd: string;

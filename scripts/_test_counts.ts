@@ -35,7 +35,7 @@ const DENO_SUMMARY = /^(?:ok|FAILED) \| \d+ passed/;
 /**
  * Counts the test cases in the output of `deno test` with its default
  * (pretty) reporter and colors off. The total of results is checked against
- * Deno's own summary line; a difference is reported as a failure, so a
+ * Deno's own summary line. A difference is reported as a failure, so a
  * change of the output format cannot pass unnoticed.
  *
  * @param output Standard output and standard error of `deno test`.

@@ -13,9 +13,9 @@
  * check as one test. The last line is `N passed, M failed`, and the exit code
  * is 1 when anything failed.
  *
- * Options: `--verbose` prints the whole output of passing checks too;
+ * Options: `--verbose` prints the whole output of passing checks too.
  * `--static` runs only the checks that run no code (format, lint, types, doc
- * lint, publish dry run), which `deno task check` uses.
+ * lint, publish dry run), and `deno task check` uses it.
  *
  * @module
  */
@@ -61,7 +61,7 @@ interface Step {
 
 /** The outcome of one step. */
 interface StepResult extends TestCounts {
-  /** What the step printed. */
+  /** Output of the step. */
   output: string;
   /** Wall-clock time. */
   seconds: number;
@@ -129,7 +129,7 @@ function withExitCode(
   return combined;
 }
 
-/** Folders given to `deno check` besides the entry points, when they hold code. */
+/** Folders given to `deno check` besides the entry points, when they contain TypeScript. */
 function checkTargets(): string[] {
   const folders = ["scripts", "tests", "examples", "bench"].filter((folder) =>
     existsSync(path.join(root, folder)) &&

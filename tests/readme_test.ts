@@ -10,8 +10,8 @@ import {
   readmeUrlExample,
 } from "../scripts/_readme.ts";
 
-// Paths are relative to the project root, the working folder of both test
-// runs; the npm build compiles the tests but does not copy these files.
+// Paths are relative to the project root, which is the working folder of both
+// test runs. The npm build compiles the tests but does not copy these files.
 const README = readFileSync("README.md", "utf8");
 const CONFIG = JSON.parse(readFileSync("deno.json", "utf8")) as {
   version: string;

@@ -134,7 +134,8 @@ describe("import by URL", { skip: SKIP }, () => {
   before(async () => {
     server = await serveRepository(requested);
     const address = server.address();
-    assert.ok(typeof address === "object" && address !== null);
+    assert.ok(typeof address === "object");
+    assert.ok(address !== null);
     allowImport = `--allow-import=127.0.0.1:${address.port}`;
     base = `http://127.0.0.1:${address.port}/`;
     workDir = mkdtempSync(path.join(os.tmpdir(), "certpin-url-import-"));
@@ -182,7 +183,8 @@ describe("import by URL", { skip: SKIP }, () => {
     const server = await startTlsServer();
     try {
       const address = server.address();
-      assert.ok(typeof address === "object" && address !== null);
+      assert.ok(typeof address === "object");
+      assert.ok(address !== null);
       const result = await denoRun([
         allowImport,
         ...command.slice(0, bin),
