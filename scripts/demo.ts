@@ -58,7 +58,7 @@ function quoteArgument(argument: string): string {
   return /^[\w.:/@[\]=+-]+$/.test(argument) ? argument : `"${argument}"`;
 }
 
-/** Checks that a step behaved as the demo says; otherwise stops with exit 1. */
+/** Checks that a step behaved as the demo output states; otherwise exits with 1. */
 function expect(condition: boolean, failure: string): void {
   if (condition) return;
   say();

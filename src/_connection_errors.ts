@@ -137,7 +137,7 @@ const UNREACHABLE_CODES = new Set([
 ]);
 
 // OpenSSL's codes when the first bytes from the server are not a TLS record,
-// as from an HTTP server answering a ClientHello with "HTTP/1.1 400".
+// such as an HTTP server's reply to a ClientHello with "HTTP/1.1 400".
 const NOT_TLS_CODES = new Set([
   "ERR_SSL_WRONG_VERSION_NUMBER",
   "ERR_SSL_PACKET_LENGTH_TOO_LONG",

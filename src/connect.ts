@@ -1,7 +1,7 @@
 /**
  * Opening one TLS connection with `node:tls`: one deadline over DNS, TCP and
  * the handshake, an optional abort signal, and failures turned into
- * {@linkcode ConnectionError}s whose `kind` says what went wrong.
+ * {@linkcode ConnectionError}s whose `kind` names the cause.
  *
  * This module checks no pin. With `verify: "pin"` it accepts any
  * certificate, so the caller must check the peer certificate before sending
@@ -43,9 +43,9 @@ export interface TlsConnectionOptions {
   /** ALPN protocol names to offer, such as `["http/1.1"]`. */
   alpnProtocols?: readonly string[];
   /**
-   * `pin` (the default) accepts any certificate, leaving the check to a
-   * pin; `pin+ca` also requires a chain to a trusted CA (from `ca`, or the
-   * runtime's store) and a host name or IP address the certificate names.
+   * `pin` (the default) accepts any certificate, so the check is left to a
+   * pin. `pin+ca` also requires a chain to a trusted CA (from `ca`, or the
+   * runtime's store) and a certificate that names the host or IP address.
    */
   verify?: "pin" | "pin+ca";
   /** PEM certificates of the CAs trusted with `pin+ca`, in place of the runtime's store. */

@@ -23,7 +23,7 @@ import {
 type WriteCallback = (error?: Error | null) => void;
 type Chunk = { chunk: unknown; encoding: BufferEncoding };
 
-/** A write the gate holds until the pin check passed. */
+/** A write kept back until the pin check passed. */
 type HeldWrite =
   | {
     kind: "one";

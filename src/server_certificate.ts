@@ -61,8 +61,8 @@ export interface ServerCertificate {
  * the chain.
  * @returns The certificate as DER and described.
  * @throws {InvalidTargetError} When the target text cannot be read.
- * @throws {ConnectionError} When no TLS connection could be made; `kind`
- * tells why.
+ * @throws {ConnectionError} When no TLS connection could be made; its `kind`
+ * names the cause.
  *
  * @example
  * ```ts

@@ -111,7 +111,7 @@ export function certificateJson(summary: CertificateSummary): CertificateJson {
   };
 }
 
-/** The certificate's SHA-1 as twelve RFC 1751 words. */
+/** Encodes the certificate's SHA-1 as twelve RFC 1751 words. */
 export function sha1Words(summary: CertificateSummary): string {
   return formatFingerprint(`SHA-1:${summary.fingerprints.sha1}`, "words");
 }

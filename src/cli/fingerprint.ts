@@ -82,7 +82,7 @@ export const fingerprintCommand: Command = {
   run: runFingerprint,
 };
 
-/** Where the certificates came from, for the heading and the JSON. */
+/** The origin of the certificates, a server or a file, for the heading and the JSON. */
 type Source =
   | { kind: "network"; host: string; port: number }
   | { kind: "file"; path: string };

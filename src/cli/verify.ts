@@ -179,15 +179,15 @@ function readPinsFile(path: string): Fingerprint[] {
   return pins;
 }
 
-function readText(path: string, what: string): string {
+function readText(path: string, label: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as { code?: string }).code;
     throw new UsageError(
       code === "ENOENT"
-        ? `The ${what} file "${path}" was not found. Check the path.`
-        : `Cannot read the ${what} file "${path}": ${
+        ? `The ${label} file "${path}" was not found. Check the path.`
+        : `Cannot read the ${label} file "${path}": ${
           error instanceof Error ? error.message : String(error)
         }`,
     );
