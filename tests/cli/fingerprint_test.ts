@@ -23,7 +23,7 @@ function fixture(name: string): string {
   return fileURLToPath(new URL(name, FIXTURES));
 }
 
-/** The value on the line that starts with the label, such as "SHA-256:". */
+/** Returns the value on the line that starts with the label, such as "SHA-256:". */
 function valueOf(output: string, label: string): string | undefined {
   const line = output.split("\n").find((text) =>
     text.trimStart().startsWith(label)
@@ -98,6 +98,7 @@ describe("certpin fingerprint on a server", () => {
     ]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, "");
+
     const output = result.stdout;
     assert.match(
       output,
@@ -112,6 +113,7 @@ describe("certpin fingerprint on a server", () => {
     );
     assert.equal(valueOf(output, "key:"), "RSA 2048");
     assert.match(valueOf(output, "CA:") ?? "", /^yes/);
+
     assert.equal(valueOf(output, "SHA-256:"), appliance.sha256);
     assert.equal(valueOf(output, "SHA-1:"), appliance.sha1);
     assert.equal(valueOf(output, "public-key pin:"), appliance.publicKeyPin);
@@ -120,6 +122,7 @@ describe("certpin fingerprint on a server", () => {
       valueOf(output, "SHA-1 as words:") ?? "",
       /^([A-Z]+ ){11}[A-Z]+$/,
     );
+
     assert.match(output, /not yet trusted/);
     assert.ok(!output.includes("\u001b["), "output contains color codes");
   });
