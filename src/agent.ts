@@ -83,11 +83,10 @@ const UNSUPPORTED_TLS_OPTIONS = [
  * Keep-alive pools are kept per pin set (the pins are part of the agent's
  * pool key), so a socket verified for one pin set is never lent to a
  * request that expects another, even when a store's pins change. The agent
- * offers no TLS session for resumption, because Node reports no peer
- * certificate on a resumed session and the check would refuse it; a
- * `session` given in the request options is offered, and the resumed
- * connection is checked like any other (in Node, refused for want of a
- * certificate).
+ * offers no TLS session for resumption of its own accord. A `session` given
+ * in the request options is offered, and the resumed connection is checked
+ * against the certificate that session was made with; a session certpin's
+ * own connections did not receive is refused.
  *
  * @param options Pins (or a store), optional `connectTimeout`, and any
  * `https.Agent` option such as `keepAlive`.
