@@ -11,10 +11,7 @@ import axios from "npm:axios@1.21.1";
 import { WebSocket, WebSocketServer } from "npm:ws@8.23.1";
 import { createPinnedAgent, type PinnedAgentOptions } from "../src/agent.ts";
 import { connectPinned } from "../src/pinned_socket.ts";
-import {
-  PinMismatchError,
-  UnpinnedHostError,
-} from "../src/errors.ts";
+import { PinMismatchError, UnpinnedHostError } from "../src/errors.ts";
 import { parseFingerprint } from "../src/parse.ts";
 import { PinStore } from "../src/store.ts";
 import {
