@@ -5,7 +5,7 @@
  * @module
  */
 
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { Buffer } from "node:buffer";
 import { extname } from "node:path";
 import {
@@ -32,6 +32,10 @@ import { certificateJson, formatCertificate } from "./_print.ts";
 
 const CERTIFICATE_EXTENSIONS = [".pem", ".der", ".crt", ".cer"];
 
+// A URL is a target whatever its path: parseTarget rejects schemes other
+// than https:// with a message that names the scheme.
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
 const ALGORITHMS: Record<string, HashAlgorithm> = {
   sha1: "SHA-1",
   sha256: "SHA-256",
@@ -46,17 +50,21 @@ names, whether it is self-signed, the SHA-256 and SHA-1 fingerprints, the
 SHA-1 as the twelve English words Check Point's management console shows,
 and the public-key pin.
 
-The argument is a certificate file when a file of that name exists or it
-ends in .pem, .der, .crt or .cer; otherwise it is a target: host, host:port,
-[IPv6]:port or https:// URL, port 443 unless given. For a target, certpin
-makes a TLS handshake, reads the certificate and closes without sending a
-request.
+The argument is read as a certificate file when --file is given, when it
+ends in .pem, .der, .crt or .cer, or when it contains "/" or "\\" and is not
+a URL. Anything else is a target: host, host:port, [IPv6]:port or https://
+URL, port 443 unless given. certpin does not check whether a file of that
+name exists, so give such a file as ./NAME or with --file. For a target,
+certpin makes a TLS handshake, reads the certificate and closes without
+sending a request; it reads no file.
 
 A certificate read over the network proves nothing by itself: compare its
 fingerprint with the one shown on the server (Check Point: "api fingerprint")
 before you pin it.
 
 Options:
+  --file             Read the argument as a certificate file (PEM or DER),
+                     whatever its name
   --json             Print a JSON object for scripts
   --algorithm ALG    Print only the fingerprint with ALG (sha1, sha256,
                      sha384 or sha512), in colon hex
@@ -72,6 +80,7 @@ Examples:
   certpin fingerprint 192.0.2.10
   certpin fingerprint https://fw.example.com:4434/ --json
   certpin fingerprint server.pem --algorithm sha1
+  certpin fingerprint --file appliance-cert
 `;
 
 /** The `fingerprint` command. */
@@ -89,6 +98,7 @@ type Source =
 
 async function runFingerprint(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs("fingerprint", args, {
+    file: { type: "boolean" },
     json: { type: "boolean" },
     algorithm: { type: "string" },
     servername: { type: "string" },
@@ -111,7 +121,7 @@ async function runFingerprint(args: string[], io: CliIo): Promise<number> {
 
   let source: Source;
   let certificates: Uint8Array[];
-  if (isCertificateFile(argument)) {
+  if (values.file === true || isCertificateFileName(argument)) {
     source = { kind: "file", path: argument };
     certificates = readCertificateFile(argument);
   } else {
@@ -158,19 +168,18 @@ function parseAlgorithm(value: string | undefined): HashAlgorithm | undefined {
 }
 
 /**
- * Decides whether the argument names a certificate file: an existing file,
- * or a name with a certificate file extension (which then must exist).
+ * Decides from the name alone whether the argument is a certificate file:
+ * it has a certificate file extension, or it is a path (contains a path
+ * separator) but not a URL. The file system is not consulted, so reading a
+ * server's certificate needs no read permission in Deno.
  */
-function isCertificateFile(argument: string): boolean {
-  if (CERTIFICATE_EXTENSIONS.includes(extname(argument).toLowerCase())) {
+function isCertificateFileName(argument: string): boolean {
+  const name = argument.trim();
+  if (URL_SCHEME.test(name)) return false;
+  if (CERTIFICATE_EXTENSIONS.includes(extname(name).toLowerCase())) {
     return true;
   }
-  try {
-    return statSync(argument).isFile();
-  } catch {
-    // Missing, or not readable (Deno without --allow-read): a target then.
-    return false;
-  }
+  return name.includes("/") || name.includes("\\");
 }
 
 /** Reads every certificate of a PEM file, or the one of a DER file. */
@@ -182,7 +191,7 @@ function readCertificateFile(path: string): Uint8Array[] {
     const code = (error as { code?: string }).code;
     throw new UsageError(
       code === "ENOENT"
-        ? `Certificate file "${path}" not found. Check the path, or give a host name without a file extension.`
+        ? `Certificate file "${path}" not found. Check the path, or, for a server, give host or host:port without a file extension or "/".`
         : `Cannot read certificate file "${path}": ${
           error instanceof Error ? error.message : String(error)
         }`,

@@ -3,6 +3,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
 import {
   cachedCertificate,
   type GeneratedCertificate,
@@ -14,7 +18,7 @@ import {
   startSilentServer,
   startTlsServer,
 } from "../helpers/servers.ts";
-import { runCliInProcess } from "../helpers/cli.ts";
+import { IS_DENO, runCliInProcess } from "../helpers/cli.ts";
 import { expectedFingerprints, fixtureText } from "../helpers/fixtures.ts";
 
 const FIXTURES = new URL("../fixtures/", import.meta.url);
@@ -68,6 +72,39 @@ async function opensslFingerprint(
   );
   assert.equal(x509.code, 0, `openssl x509 failed on: ${client.stdout}`);
   return x509.stdout.trim().replace(/^.*Fingerprint=/i, "");
+}
+
+/**
+ * Runs the certpin executable in the given working folder: under Deno the
+ * sources with the given permission flags, under Node the npm build.
+ */
+function runBin(
+  args: string[],
+  cwd: string,
+  permissions: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const bin = fileURLToPath(
+    new URL(`../../src/cli/bin.${IS_DENO ? "ts" : "js"}`, import.meta.url),
+  );
+  const command = IS_DENO
+    ? ["run", ...permissions, bin, ...args]
+    : [bin, ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, command, { cwd, timeout: 30_000 });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (text: string) => {
+      stdout += text;
+    });
+    child.stderr.on("data", (text: string) => {
+      stderr += text;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end();
+  });
 }
 
 async function opensslAvailable(): Promise<boolean> {
@@ -195,6 +232,63 @@ describe("certpin fingerprint on a server", () => {
     }
   });
 
+  it("reads a target named like a local file", async () => {
+    // A file in the working folder with the target's name: certpin must
+    // still connect, because only a path or an extension marks a file.
+    const folder = mkdtempSync(join(tmpdir(), "certpin-fingerprint-"));
+    const target = `127.0.0.1:${server.port}`;
+    writeFileSync(join(folder, target), fixtureText("certs/gaia-like.pem"));
+    try {
+      const network = await runBin(
+        ["fingerprint", target, "--algorithm", "sha256"],
+        folder,
+        ["--allow-net", "--allow-read"],
+      );
+      assert.equal(network.code, 0, network.stderr);
+      assert.equal(network.stdout, `${appliance.sha256}\n`);
+
+      const file = await runBin(
+        ["fingerprint", "--file", target, "--algorithm", "sha256"],
+        folder,
+        ["--allow-read"],
+      );
+      assert.equal(file.code, 0, file.stderr);
+      assert.equal(
+        file.stdout,
+        `${
+          expectedFingerprints().find((row) => row.file === "gaia-like.pem")
+            ?.sha256
+        }\n`,
+      );
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("asks for no read permission in Deno", async (context) => {
+    // Deno prompts for a missing permission only on a terminal, so the
+    // command runs under `script`, which gives it a pseudo-terminal.
+    if (!IS_DENO || (await run("script", ["--version"])).code !== 0) {
+      context.skip("needs Deno and the util-linux script command");
+      return;
+    }
+    const bin = fileURLToPath(new URL("../../src/cli/bin.ts", import.meta.url));
+    const command = [
+      process.execPath,
+      "run",
+      "--allow-net",
+      bin,
+      "fingerprint",
+      `127.0.0.1:${server.port}`,
+      "--algorithm",
+      "sha256",
+    ].map((word) => `'${word}'`).join(" ");
+    const result = await run("script", ["-qec", command, "/dev/null"]);
+    assert.doesNotMatch(result.stdout, /Deno requests/);
+    assert.equal(result.code, 0, result.stdout);
+    assert.match(result.stdout, new RegExp(appliance.sha256));
+  });
+
   it("sends the --servername as SNI", async () => {
     const names: unknown[] = [];
     const named = await startTlsServer({
@@ -301,6 +395,41 @@ describe("certpin fingerprint on a file", () => {
     assert.equal(result.code, 2);
     assert.match(result.stderr, /"missing-server\.pem" not found/);
     assert.equal(result.stdout, "");
+  });
+
+  it("reads a path without an extension as a file", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "certpin-fingerprint-"));
+    const path = join(folder, "appliance-cert");
+    writeFileSync(path, fixtureText("certs/gaia-like.pem"));
+    try {
+      const result = await runCliInProcess([
+        "fingerprint",
+        path,
+        "--algorithm",
+        "sha1",
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `${expected.get("gaia-like.pem")?.sha1}\n`);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("reports a missing file given by path or --file", async () => {
+    const cases: [string[], string][] = [
+      [["fingerprint", "./appliance-cert"], "./appliance-cert"],
+      [["fingerprint", "certs\\appliance"], "certs\\appliance"],
+      [["fingerprint", "--file", "appliance-cert"], "appliance-cert"],
+      [["fingerprint", "backup.crt"], "backup.crt"],
+    ];
+    for (const [args, name] of cases) {
+      const result = await runCliInProcess(args);
+      assert.equal(result.code, 2, args.join(" "));
+      assert.ok(
+        result.stderr.includes(`"${name}" not found`),
+        result.stderr,
+      );
+    }
   });
 
   it("reports a file without a certificate", async () => {
