@@ -36,7 +36,10 @@ export interface CertificateJson {
     sha256: string;
     /** SHA-1 of the DER certificate, colon hex. */
     sha1: string;
-    /** The SHA-1 as twelve RFC 1751 words, as Check Point's console shows it. */
+    /**
+     * The first 128 bits of the SHA-1 as twelve RFC 1751 words, as Check
+     * Point's console shows them.
+     */
     sha1Words: string;
     /** SHA-256 of the SubjectPublicKeyInfo, as `sha256/BASE64`. */
     publicKeyPin: string;
@@ -47,10 +50,11 @@ export interface CertificateJson {
 const LABEL_WIDTH = 17;
 
 /**
- * Formats a certificate description as indented `label: value` lines:
- * names, validity with days left, key, whether it is self-signed, the
- * SHA-256 and SHA-1 fingerprints, the SHA-1 as the twelve English words
- * Check Point's management console shows, and the public-key pin.
+ * Formats a certificate description as indented `label: value` lines. They
+ * give the names, validity with days left, key, whether it is self-signed,
+ * the SHA-256 and SHA-1 fingerprints, and the public-key pin. The first 128
+ * bits of the SHA-1 also appear as the twelve English words Check Point's
+ * management console shows.
  */
 export function formatCertificate(
   summary: CertificateSummary,
@@ -81,7 +85,8 @@ export function formatCertificate(
     ["SHA-256", summary.fingerprints.sha256],
     ["SHA-1", summary.fingerprints.sha1],
     ["SHA-1 as words", sha1Words(summary)],
-    ["", "(the words Check Point's management console shows)"],
+    ["", "(first 128 bits of the SHA-1, as Check Point's management console"],
+    ["", "shows them, for reading aloud; pin the SHA-256 in scripts)"],
     ["public-key pin", summary.fingerprints.publicKeyPin],
   ];
   return lines.map(([label, value]) =>
@@ -111,7 +116,7 @@ export function certificateJson(summary: CertificateSummary): CertificateJson {
   };
 }
 
-/** Encodes the certificate's SHA-1 as twelve RFC 1751 words. */
+/** Encodes the first 128 bits of the certificate's SHA-1 as twelve RFC 1751 words. */
 export function sha1Words(summary: CertificateSummary): string {
   return formatFingerprint(`SHA-1:${summary.fingerprints.sha1}`, "words");
 }

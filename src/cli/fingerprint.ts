@@ -50,6 +50,11 @@ names, whether it is self-signed, the SHA-256 and SHA-1 fingerprints, the
 SHA-1 as the twelve English words Check Point's management console shows,
 and the public-key pin.
 
+The twelve words encode the first 128 of the SHA-1 fingerprint's 160 bits
+(RFC 1751). They are meant for reading aloud and comparing with the console;
+for scripts and stored pins, prefer the SHA-256 fingerprint or the public-key
+pin.
+
 The argument is read as a certificate file when --file is given, when it
 ends in .pem, .der, .crt or .cer, or when it contains "/" or "\\" and is not
 a URL. Anything else is a target: host, host:port, [IPv6]:port or https://

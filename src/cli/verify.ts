@@ -45,7 +45,11 @@ Options:
                      "api fingerprint" output (text or JSON), or any text
                      the pin parser reads; may be repeated
   --words "WORDS"    The twelve English words Check Point's management
-                     console shows for the SHA-1 fingerprint; may be repeated
+                     console shows for the SHA-1 fingerprint; may be
+                     repeated. They encode only the first 128 of its 160
+                     bits (RFC 1751) and are meant for reading aloud and
+                     comparing with the console; scripts should pin the
+                     SHA-256 fingerprint instead
   --ca FILE          Also require a certificate chain to a CA in FILE (PEM)
                      and a certificate that names the host
   --servername NAME  Server name sent in SNI; the host unless given

@@ -154,7 +154,11 @@ describe("certpin fingerprint on a server", () => {
     assert.equal(valueOf(output, "SHA-256:"), appliance.sha256);
     assert.equal(valueOf(output, "SHA-1:"), appliance.sha1);
     assert.equal(valueOf(output, "public-key pin:"), appliance.publicKeyPin);
-    assert.match(output, /Check Point's management console/);
+    assert.match(
+      output,
+      /first 128 bits of the SHA-1, as Check Point's management/,
+    );
+    assert.match(output, /for reading aloud; pin the SHA-256 in scripts/);
     assert.match(
       valueOf(output, "SHA-1 as words:") ?? "",
       /^([A-Z]+ ){11}[A-Z]+$/,
@@ -525,5 +529,12 @@ describe("certpin fingerprint errors", () => {
     assert.equal(result.code, 0);
     assert.match(result.stdout, /^Usage: certpin fingerprint/);
     assert.match(result.stdout, /--algorithm/);
+    assert.match(result.stdout, /--file/);
+    assert.match(
+      result.stdout,
+      /first 128 of the SHA-1 fingerprint's 160 bits/,
+    );
+    assert.match(result.stdout, /reading aloud/);
+    assert.match(result.stdout, /prefer the SHA-256 fingerprint/);
   });
 });

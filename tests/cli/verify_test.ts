@@ -321,6 +321,10 @@ describe("certpin verify errors", () => {
     assert.match(result.stdout, /^Usage: certpin verify/);
     assert.match(result.stdout, /--pins-file/);
     assert.match(result.stdout, /Exit codes: 0/);
+    const words = result.stdout.slice(result.stdout.indexOf("--words"));
+    assert.match(words, /^--words[^]*first 128 of its 160\s+bits/);
+    assert.match(words, /reading aloud/);
+    assert.match(words, /pin the\s+SHA-256 fingerprint/);
   });
 });
 
