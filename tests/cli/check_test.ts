@@ -2,7 +2,14 @@ import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import {
+  type AddressInfo,
+  createServer,
+  type Server,
+  type Socket,
+} from "node:net";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { formatHostPort } from "../../src/errors.ts";
 import { parseFingerprint } from "../../src/parse.ts";
 import { PinStore } from "../../src/store.ts";
@@ -97,6 +104,53 @@ after(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
+/**
+ * TCP servers that accept connections and never respond, recording when
+ * each connection arrived, to measure how many a client opens at once.
+ */
+async function startCountingSilentServers(count: number): Promise<{
+  ports: number[];
+  accepted(): number;
+  acceptedWithin(milliseconds: number): number;
+  reset(): void;
+  close(): Promise<void>;
+}> {
+  let arrivals: number[] = [];
+  const sockets = new Set<Socket>();
+  const listening: Server[] = [];
+  for (let index = 0; index < count; index++) {
+    const server = createServer((socket) => {
+      arrivals.push(performance.now());
+      sockets.add(socket);
+      socket.on("error", () => {});
+      socket.on("close", () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) =>
+      server.listen(0, "127.0.0.1", resolve)
+    );
+    listening.push(server);
+  }
+  return {
+    ports: listening.map((server) => (server.address() as AddressInfo).port),
+    accepted: () => arrivals.length,
+    acceptedWithin: (milliseconds) => {
+      const first = arrivals[0] ?? 0;
+      return arrivals.filter((time) => time - first < milliseconds).length;
+    },
+    reset: () => {
+      arrivals = [];
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(
+        listening.map((server) =>
+          new Promise<void>((resolve) => server.close(() => resolve()))
+        ),
+      );
+    },
+  };
+}
+
 interface JsonReport {
   store: string;
   summary: Record<string, number>;
@@ -185,6 +239,82 @@ describe("certpin check", () => {
       assert.equal(reported.error?.kind, "timeout", reported.target);
     }
     assert.equal(report.results[49]?.error?.kind, "refused");
+  });
+
+  it("checks 16 servers at a time by default", async () => {
+    const group = await startCountingSilentServers(20);
+    try {
+      const path = newStorePath();
+      await writeStore(
+        path,
+        group.ports.map((port) => ({
+          host: "127.0.0.1",
+          port,
+          pin: certificates.pinned.sha256,
+        })),
+      );
+      const timeout = 500;
+      const cases: [string[], number][] = [
+        [[], 16],
+        [["--concurrency", "20"], 20],
+      ];
+      for (const [args, expected] of cases) {
+        group.reset();
+
+        const result = await runCliInProcess([
+          "check",
+          "--store",
+          path,
+          "--timeout",
+          String(timeout),
+          ...args,
+        ]);
+
+        assert.equal(result.code, 3, result.stderr);
+        assert.equal(group.accepted(), 20, args.join(" "));
+        // A worker opens its next connection only when one times out, so the
+        // connections arriving within half a timeout were opened at once.
+        assert.equal(
+          group.acceptedWithin(timeout / 2),
+          expected,
+          args.join(" "),
+        );
+      }
+    } finally {
+      await group.close();
+    }
+  });
+
+  it("--warn-days sets which certificates are expiring", async () => {
+    const path = newStorePath();
+    const twentyDays = await cachedCertificate("check-twenty-days", {
+      keyType: "ec",
+      notAfter: new Date(Date.now() + 20 * DAY + 3_600_000),
+    });
+    const server = await serve(twentyDays);
+    await writeStore(path, [{ ...server, pin: twentyDays.sha256 }]);
+    const cases: [string[], string][] = [
+      [[], "expiring"],
+      [["--warn-days", "10"], "ok"],
+      [["--warn-days", "19"], "ok"],
+      [["--warn-days", "20"], "expiring"],
+      [["--warn-days", "30"], "expiring"],
+      [["--warn-days", "0"], "ok"],
+    ];
+    for (const [args, expected] of cases) {
+      const result = await runCliInProcess([
+        "check",
+        "--store",
+        path,
+        "--json",
+        ...args,
+      ]);
+
+      assert.equal(result.code, 0, result.stderr);
+      const [reported] = (JSON.parse(result.stdout) as JsonReport).results;
+      assert.equal(reported?.certificate?.daysLeft, 20);
+      assert.equal(reported?.status, expected, args.join(" ") || "default");
+    }
   });
 
   it("prints a table with old and new fingerprints", async () => {
