@@ -19,6 +19,23 @@ import process from "node:process";
 import { errorCode } from "./_file_lock.ts";
 
 /**
+ * The function called between the two halves of a temporary file's
+ * content, so that a test can kill a writer in mid-write. Unset otherwise.
+ */
+let partialWriteHook: ((temporaryPath: string) => void) | undefined;
+
+/**
+ * Sets the function that {@linkcode writeFileAtomic} calls after writing the
+ * first half of a temporary file, or clears it with `undefined`. Only tests
+ * of interrupted writes use it, and it is not part of the public API.
+ */
+export function setPartialWriteHook(
+  hook: ((temporaryPath: string) => void) | undefined,
+): void {
+  partialWriteHook = hook;
+}
+
+/**
  * Writes `text` to `path` atomically, creating the folder (mode 0700) when
  * missing. The file gets `mode` whatever the umask, on systems with POSIX
  * permissions.
@@ -39,10 +56,11 @@ export function writeFileAtomic(
   try {
     if (process.platform !== "win32") fchmodSync(fd, mode);
     const bytes = new TextEncoder().encode(text);
-    let written = 0;
-    while (written < bytes.length) {
-      written += writeSync(fd, bytes, written, bytes.length - written);
-    }
+    const hook = partialWriteHook;
+    const half = hook === undefined ? bytes.length : bytes.length >> 1;
+    writeAll(fd, bytes.subarray(0, half));
+    hook?.(temporaryPath);
+    writeAll(fd, bytes.subarray(half));
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
@@ -86,6 +104,13 @@ export function removeLeftoverTemporaryFiles(path: string): void {
         if (errorCode(error) !== "ENOENT") throw error;
       }
     }
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.length) {
+    written += writeSync(fd, bytes, written, bytes.length - written);
   }
 }
 

@@ -407,22 +407,23 @@ describe("pin store locking", () => {
     assert.equal((await store.entries()).length, 10);
   });
 
-  it("recovers after a writer is killed mid-write", async () => {
+  it("keeps the old file when a writer is killed", async () => {
     const temp = temporaryFolder();
     const store = new PinStore({ path: join(temp.folder, "pins.json") });
     await store.addPin("old.test", 443, record(SHA256));
-    const before = readFileSync(store.path, "utf8");
+    const before = readFileSync(store.path);
 
-    const child = startWriter(["hang", store.path]);
-    await child.output("holding");
+    const child = startWriter(["interrupt", store.path, "new.test", "443"]);
+    const output = await child.output("\n");
+    const temporaryPath = output.match(/^paused (.+)\n/)?.[1] ?? "";
     assert.equal(existsSync(`${store.path}.lock`), true);
-    assert.equal(
-      readdirSync(temp.folder).filter((name) => name.endsWith(".tmp")).length,
-      1,
-    );
+    const partial = readFileSync(temporaryPath, "utf8");
+    assert.match(partial, /^\{\n {2}"version": 1,/);
+    assert.throws(() => JSON.parse(partial), SyntaxError);
+    assert.deepEqual(readFileSync(store.path), before);
     await child.kill();
 
-    assert.equal(readFileSync(store.path, "utf8"), before);
+    assert.deepEqual(readFileSync(store.path), before);
     assert.deepEqual((await store.entries()).map((entry) => entry.host), [
       "old.test",
     ]);
@@ -467,7 +468,8 @@ function escape(text: string): string {
 }
 
 interface Writer {
-  output(expected: string): Promise<void>;
+  /** Resolves with the standard output so far once it contains `expected`. */
+  output(expected: string): Promise<string>;
   kill(): Promise<void>;
   exit(): Promise<{ code: number | null; stderr: string }>;
 }
@@ -499,7 +501,7 @@ function startWriter(args: string[]): Writer {
       new Promise((resolve, reject) => {
         child.stdout.on("data", (text: string) => {
           stdout += text;
-          if (stdout.includes(expected)) resolve();
+          if (stdout.includes(expected)) resolve(stdout);
         });
         exited.then((result) =>
           reject(new Error(`writer exited: ${result.stderr}`))

@@ -5,20 +5,20 @@
  * Usage:
  * - `store_writer add STORE HOST PORT` stores a SHA-256 pin derived from
  *   HOST for HOST:PORT and exits.
- * - `store_writer hang STORE` takes the store's lock, writes half of a
- *   temporary file as a writer does before its rename, prints `holding`
- *   and waits to be killed.
+ * - `store_writer interrupt STORE HOST PORT` stores the same pin through
+ *   the store's own write path, but stops once half of the temporary file
+ *   is written: it prints `paused TEMPORARY_PATH` and waits to be killed,
+ *   holding the store's lock.
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { writeSync } from "node:fs";
 import process from "node:process";
 import { Fingerprint } from "../../src/fingerprint.ts";
 import { PinStore } from "../../src/store.ts";
-import { withFileLock } from "../../src/_file_lock.ts";
+import { setPartialWriteHook } from "../../src/_atomic_write.ts";
 
 /** Derives the pin that the `add` command stores for a host: SHA-256 of its name. */
 export function pinForHost(host: string): Fingerprint {
@@ -34,29 +34,25 @@ async function run(args: string[]): Promise<void> {
   if (path === undefined) throw new Error("missing store path");
   const store = new PinStore({ path, lockTimeout: 60_000 });
 
-  if (command === "add" && host !== undefined && port !== undefined) {
-    await store.addPin(host, Number(port), {
-      pin: pinForHost(host),
-      added: new Date(),
-      addedBy: "store_writer",
+  if (host === undefined || port === undefined) {
+    throw new Error(`missing host or port: ${args.join(" ")}`);
+  }
+  if (command === "interrupt") {
+    setPartialWriteHook((temporaryPath) => {
+      // The wait below blocks this thread until the test kills the process,
+      // so only a synchronous write reaches the test.
+      writeSync(1, `paused ${temporaryPath}\n`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
     });
-    return;
+  } else if (command !== "add") {
+    throw new Error(`unknown command line: ${args.join(" ")}`);
   }
 
-  if (command === "hang") {
-    await withFileLock(`${store.path}.lock`, 60_000, async () => {
-      const temporary = join(
-        dirname(store.path),
-        `.${basename(store.path)}.${process.pid}.0123456789ab.tmp`,
-      );
-      writeFileSync(temporary, '{\n  "version": 1,\n  "targ', { mode: 0o600 });
-      process.stdout.write("holding\n");
-      await new Promise(() => {});
-    });
-    return;
-  }
-
-  throw new Error(`unknown command line: ${args.join(" ")}`);
+  await store.addPin(host, Number(port), {
+    pin: pinForHost(host),
+    added: new Date(),
+    addedBy: "store_writer",
+  });
 }
 
 // Run only as the main script (Deno and Node both put its path in argv[1]),
