@@ -55,7 +55,7 @@ export const connectBenchmark: Benchmark = {
         },
         ...plan(context.scale, {
           iterations: 25,
-          rounds: 15,
+          rounds: 21,
           warmupRounds: 2,
         }),
         goal: { kind: "ratio-at-most", value: 1.05 },
