@@ -11,7 +11,7 @@
  */
 
 import tls from "node:tls";
-import { isIP } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
 import { Buffer } from "node:buffer";
 import { X509Certificate } from "node:crypto";
 import { CertpinError, ConnectionError } from "./errors.ts";
@@ -52,6 +52,14 @@ export interface TlsConnectionOptions {
   ca?: string | readonly string[];
   /** A TLS session from an earlier connection's `getSession()`, to resume. */
   session?: Uint8Array;
+  /**
+   * Resolves the host name in place of the system resolver, with the
+   * signature of `dns.lookup`, as `net.connect` takes it. It is not called
+   * for an IP address. An error it reports with a DNS code such as
+   * `ENOTFOUND` fails the connection with kind `dns`. Use it to reach a
+   * name from a hosts list of your own, or to keep tests off the network.
+   */
+  lookup?: LookupFunction;
 }
 
 /**
@@ -64,7 +72,7 @@ export interface TlsConnectionOptions {
  *
  * @param options Where to connect, the deadline and how to verify.
  * @returns The socket, still connecting.
- * @throws {TypeError} When the host, port or timeout is invalid.
+ * @throws {TypeError} When the host, port, timeout or lookup is invalid.
  *
  * @example Read the certificate of a local server
  * ```ts
@@ -99,12 +107,16 @@ export function startTlsConnection(
     ...(options.session === undefined
       ? {}
       : { session: Buffer.from(options.session) }),
+    ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
   });
 
   const progress = new ConnectionProgress(host, port, timeout);
   classifyErrorsUntilConnected(socket, progress);
   trackSessions(socket, options.session);
-  socket.once("lookup", () => progress.reached("tcp"));
+  // The runtime emits "lookup" with the error when resolving failed too.
+  socket.once("lookup", (error: Error | null | undefined) => {
+    if (error == null) progress.reached("tcp");
+  });
   socket.once("connect", () => progress.reached("handshake"));
 
   const deadline = setTimeout(() => {
@@ -141,7 +153,7 @@ export function startTlsConnection(
  * @throws {ConnectionError} When the name does not resolve, the port refuses,
  * the deadline passes, the signal aborts, the peer does not speak TLS or the
  * handshake fails.
- * @throws {TypeError} When the host, port or timeout is invalid.
+ * @throws {TypeError} When the host, port, timeout or lookup is invalid.
  *
  * @example
  * ```ts
@@ -193,6 +205,12 @@ function validateOptions(options: TlsConnectionOptions): void {
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
     throw new TypeError(
       `Cannot connect to "${options.host}": timeout must be a positive number of milliseconds, got ${timeout}`,
+    );
+  }
+  const lookup: unknown = options.lookup;
+  if (lookup !== undefined && typeof lookup !== "function") {
+    throw new TypeError(
+      `Cannot connect to "${options.host}": lookup must be a function with the signature of dns.lookup, got ${typeof lookup}`,
     );
   }
 }

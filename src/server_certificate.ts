@@ -5,6 +5,7 @@
  */
 
 import type tls from "node:tls";
+import type { LookupFunction } from "node:net";
 import { describeCertificate } from "./certificate.ts";
 import {
   closeSocket,
@@ -26,6 +27,11 @@ export interface ServerCertificateOptions {
   signal?: AbortSignal;
   /** Also return the certificate chain; false unless set. */
   chain?: boolean;
+  /**
+   * Resolves the host name in place of the system resolver, with the
+   * signature of `dns.lookup`. See `TlsConnectionOptions.lookup`.
+   */
+  lookup?: LookupFunction;
 }
 
 /** The certificate a server presented, with where it came from. */
@@ -57,8 +63,8 @@ export interface ServerCertificate {
  *
  * @param target `host`, `host:port`, `[IPv6]:port`, an `https://` URL, or
  * a parsed {@linkcode Target}.
- * @param options SNI name, deadline, abort signal and whether to return
- * the chain.
+ * @param options SNI name, deadline, abort signal, resolver and whether to
+ * return the chain.
  * @returns The certificate as DER and described.
  * @throws {InvalidTargetError} When the target text cannot be read.
  * @throws {ConnectionError} When no TLS connection could be made; its `kind`
@@ -90,6 +96,7 @@ export async function getServerCertificate(
       : { servername: options.servername }),
     ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
   });
 
   try {

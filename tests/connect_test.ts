@@ -20,6 +20,7 @@ import {
   startTlsServer,
   waitUntil,
 } from "./helpers/servers.ts";
+import { localLookup, silentLookup } from "./helpers/lookup.ts";
 import net from "node:net";
 
 /** Awaits a connection attempt that must fail, and returns its error. */
@@ -157,13 +158,60 @@ describe("openTlsConnection()", () => {
   });
 
   it("reports a host name that does not resolve", async () => {
+    const resolver = localLookup();
     const error = await connectionFailure({
       host: "certpin-test.invalid",
       port: 443,
-      timeout: 5000,
+      lookup: resolver.lookup,
     });
     assertKind(error, "dns", "certpin-test.invalid", 443);
-    assert.match(error.message, /did not resolve/);
+    assert.deepEqual(resolver.calls, ["certpin-test.invalid"]);
+    assert.equal(error.cause, resolver.errors[0]);
+    assert.match(error.message, /"certpin-test\.invalid" did not resolve/);
+    assert.match(error.message, /\(ENOTFOUND\)/);
+  });
+
+  it("resolves the host with the lookup option", async () => {
+    const resolver = localLookup({ "fw.example.test": server.host });
+    const socket = await openTlsConnection({
+      host: "fw.example.test",
+      port: server.port,
+      lookup: resolver.lookup,
+    });
+    const port = socket.localPort ?? 0;
+    const remote = socket.remoteAddress;
+    await waitUntil(
+      () => servernames.has(port),
+      "the server saw the handshake",
+    );
+    await closeSocket(socket);
+    assert.deepEqual(resolver.calls, ["fw.example.test"]);
+    assert.equal(remote, server.host);
+    assert.equal(servernames.get(port), "fw.example.test");
+  });
+
+  it("calls no lookup for an IP address", async () => {
+    const resolver = localLookup();
+    const socket = await openTlsConnection({
+      host: server.host,
+      port: server.port,
+      lookup: resolver.lookup,
+    });
+    await closeSocket(socket);
+    assert.deepEqual(resolver.calls, []);
+  });
+
+  it("times out while resolving the host name", async () => {
+    const resolver = silentLookup();
+    const error = await connectionFailure({
+      host: "fw.example.test",
+      port: 443,
+      timeout: 200,
+      lookup: resolver.lookup,
+    });
+    assertKind(error, "timeout", "fw.example.test", 443);
+    assert.deepEqual(resolver.calls, ["fw.example.test"]);
+    assert.match(error.message, /while resolving the host name/);
   });
 
   it("times out on a server that never speaks TLS", async () => {
@@ -266,6 +314,15 @@ describe("openTlsConnection()", () => {
     assert.throws(
       () => startTlsConnection({ host: "127.0.0.1", port: 443, timeout: 0 }),
       TypeError,
+    );
+    assert.throws(
+      () =>
+        startTlsConnection({
+          host: "fw.example.test",
+          port: 443,
+          lookup: "127.0.0.1" as unknown as net.LookupFunction,
+        }),
+      /lookup must be a function/,
     );
   });
 });

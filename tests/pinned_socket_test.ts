@@ -20,6 +20,7 @@ import {
   startTlsServer,
   waitUntil,
 } from "./helpers/servers.ts";
+import { localLookup } from "./helpers/lookup.ts";
 
 const REQUEST = "GET /secret HTTP/1.1\r\nHost: fw\r\nX-Api-Key: k\r\n\r\n";
 
@@ -210,6 +211,20 @@ describe("connectPinned()", () => {
     });
     assert.equal(socket.destroyed, false);
     await closeSocket(socket);
+  });
+
+  it("resolves the host with the lookup option", async () => {
+    const resolver = localLookup({ "fw.example.test": server.host });
+    const socket = await connectPinned({
+      host: "fw.example.test",
+      port: server.port,
+      pins: [appliance.sha256],
+      lookup: resolver.lookup,
+    });
+    const remote = socket.remoteAddress;
+    await closeSocket(socket);
+    assert.deepEqual(resolver.calls, ["fw.example.test"]);
+    assert.equal(remote, server.host);
   });
 
   it("rejects a mismatch before any byte", async () => {

@@ -13,6 +13,7 @@ import {
   startTlsServer,
   waitUntil,
 } from "./helpers/servers.ts";
+import { localLookup } from "./helpers/lookup.ts";
 
 describe("getServerCertificate()", () => {
   let appliance: GeneratedCertificate;
@@ -122,6 +123,29 @@ describe("getServerCertificate()", () => {
     } finally {
       await chained.close();
     }
+  });
+
+  it("resolves the host with the lookup option", async () => {
+    const resolver = localLookup({ "fw.example.test": "127.0.0.1" });
+    const result = await getServerCertificate(
+      `fw.example.test:${server.port}`,
+      { lookup: resolver.lookup },
+    );
+    assert.deepEqual(resolver.calls, ["fw.example.test"]);
+    assert.equal(result.host, "fw.example.test");
+    assert.equal(result.summary.fingerprints.sha256, appliance.sha256);
+  });
+
+  it("reports a name the lookup cannot resolve", async () => {
+    const resolver = localLookup();
+    await assert.rejects(
+      getServerCertificate("certpin-test.invalid", {
+        lookup: resolver.lookup,
+      }),
+      (error: unknown) =>
+        error instanceof ConnectionError && error.kind === "dns" &&
+        error.cause === resolver.errors[0],
+    );
   });
 
   it("rejects an invalid target", async () => {
