@@ -97,6 +97,7 @@ export {
   type PinStoreOptions,
   resolvePinStorePath,
 } from "./src/store.ts";
+export { formatPinStore, parsePinStore } from "./src/store_text.ts";
 export {
   readSdkPinFile,
   SDK_PIN_FILE_FORMATS,
@@ -107,6 +108,7 @@ export {
   type SdkPinWriteEntry,
   writeSdkPinFile,
 } from "./src/checkpoint_files.ts";
+export type { PinLookup } from "./src/pin_lookup.ts";
 export {
   createPinnedAgent,
   type PinnedAgentOptions,

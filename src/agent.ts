@@ -28,7 +28,7 @@ import type { Fingerprint } from "./fingerprint.ts";
 import { normalizePins, type PinInput } from "./match.ts";
 import { startTlsConnection } from "./connect.ts";
 import { guardTlsSocket } from "./pinned_socket.ts";
-import type { PinStore } from "./store.ts";
+import type { PinLookup } from "./pin_lookup.ts";
 
 /** The source of a pinned client's pins: a fixed list or the pin store. */
 export type PinSource =
@@ -43,7 +43,7 @@ export type PinSource =
      * `host:port` at the time it opens, and a target without pins is
      * rejected.
      */
-    store: PinStore;
+    store: PinLookup;
     pins?: undefined;
   };
 
@@ -114,7 +114,7 @@ export function createPinnedAgent(options: PinnedAgentOptions): https.Agent {
 
 class PinnedAgent extends https.Agent {
   readonly #pins: Fingerprint[] | undefined;
-  readonly #store: PinStore | undefined;
+  readonly #store: PinLookup | undefined;
   readonly #connectTimeout: number | undefined;
 
   constructor(options: PinnedAgentOptions) {

@@ -41,7 +41,7 @@ import { normalizePins, type PinInput } from "./match.ts";
 import { parseTarget, type Target } from "./target.ts";
 import { openTlsConnection } from "./connect.ts";
 import { connectPinned } from "./pinned_socket.ts";
-import type { PinStore } from "./store.ts";
+import type { PinLookup } from "./pin_lookup.ts";
 import { pinList } from "./agent.ts";
 
 /**
@@ -78,7 +78,7 @@ export type PinnedFetchOptions =
        * The pin store; each connection takes the pins stored for its
        * `host:port` at the time it opens.
        */
-      store: PinStore;
+      store: PinLookup;
       pins?: undefined;
     }
   );

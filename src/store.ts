@@ -40,7 +40,7 @@ import { errorCode, LockTimeoutError, withFileLock } from "./_file_lock.ts";
 import {
   removeLeftoverTemporaryFiles,
   writeFileAtomic,
-} from "./_atomic_write.ts";
+} from "./atomic_write.ts";
 
 export type { PinnedCertificate, PinRecord, PinStoreEntry };
 

@@ -13,10 +13,9 @@ import { formatHostPort } from "../errors.ts";
 import type { Fingerprint } from "../fingerprint.ts";
 import { parseFingerprints } from "../parse.ts";
 import type { PinRecord, PinStoreEntry } from "../store.ts";
+import { formatPinStore, parsePinStore } from "../store_text.ts";
+import { writeFileAtomic } from "../atomic_write.ts";
 import { parseTarget } from "../target.ts";
-import { decodeStore, encodeStore } from "../_store_file.ts";
-import { writeFileAtomic } from "../_atomic_write.ts";
-import { errorCode } from "../_file_lock.ts";
 import { type CliIo, EXIT, parseCommandArgs, UsageError } from "./_common.ts";
 import { openStore, STORE_OPTION } from "./_store_options.ts";
 
@@ -109,7 +108,7 @@ function readInput(file: string): string {
   } catch (error) {
     throw new UsageError(
       `Cannot read ${file}: ${
-        errorCode(error) === "ENOENT"
+        (error as { code?: string }).code === "ENOENT"
           ? "no such file"
           : error instanceof Error
           ? error.message
@@ -133,7 +132,7 @@ function readPinFile(
     );
   }
   if (isStoreFile(text)) {
-    const entries = [...decodeStore(text, file).values()];
+    const entries = parsePinStore(text, file);
     return {
       items: entries.map((entry) => ({
         host: entry.host,
@@ -222,7 +221,7 @@ export async function runExport(args: string[], io: CliIo): Promise<number> {
   const store = openStore(values.store, io);
   const entries = await store.entries();
   const text = format === "json"
-    ? encodeStore(entries)
+    ? formatPinStore(entries)
     : writeSdkFile(entries, sdkFormat(format), io);
 
   if (values.output === undefined) {

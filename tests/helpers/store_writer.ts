@@ -18,7 +18,7 @@ import { writeSync } from "node:fs";
 import process from "node:process";
 import { Fingerprint } from "../../src/fingerprint.ts";
 import { PinStore } from "../../src/store.ts";
-import { setPartialWriteHook } from "../../src/_atomic_write.ts";
+import { setPartialWriteHook } from "../../src/atomic_write.ts";
 
 /** Derives the pin that the `add` command stores for a host: SHA-256 of its name. */
 export function pinForHost(host: string): Fingerprint {
