@@ -3,6 +3,11 @@
 
 import { PinStoreError } from "./errors.ts";
 import type { Fingerprint } from "./fingerprint.ts";
+import type {
+  PinnedCertificate,
+  PinRecord,
+  PinStoreEntry,
+} from "./store_records.ts";
 import { parseFingerprint } from "./parse.ts";
 import { parseTarget, type Target } from "./target.ts";
 import { formatHostPort } from "./errors.ts";
@@ -16,42 +21,6 @@ import {
 
 /** The format version this code reads and writes. */
 export const STORE_VERSION = 1;
-
-/** The certificate a pin was taken from, as it was at that time. */
-export interface PinnedCertificate {
-  /** Subject distinguished name. */
-  subject: string;
-  /** Start of the validity period. */
-  validFrom: Date;
-  /** End of the validity period. */
-  validTo: Date;
-  /** SHA-256 fingerprint of the certificate, uppercase colon hex. */
-  sha256: string;
-  /** SHA-1 fingerprint of the certificate, uppercase colon hex. */
-  sha1: string;
-}
-
-/** One pin of a stored target, with where it came from. */
-export interface PinRecord {
-  /** The pin. */
-  pin: Fingerprint;
-  /** When the pin was stored. */
-  added: Date;
-  /** The command that stored it, such as `certpin pin --expect`. */
-  addedBy: string;
-  /** The certificate the pin was taken from; absent for imported pins. */
-  certificate?: PinnedCertificate;
-}
-
-/** The pins stored for one target. */
-export interface PinStoreEntry {
-  /** Host name (lowercase) or IP address, without brackets. */
-  host: string;
-  /** TCP port. */
-  port: number;
-  /** One or more pins; a certificate matching any of them is accepted. */
-  pins: PinRecord[];
-}
 
 /**
  * Parses the text of a store file into entries keyed by `host:port`.

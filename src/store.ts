@@ -21,28 +21,28 @@
  * @module
  */
 
-import { mkdirSync, readFileSync, realpathSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join, resolve, win32 } from "node:path";
 import process from "node:process";
-import { formatHostPort, PinStoreError } from "./errors.ts";
+import { formatHostPort } from "./errors.ts";
 import type { Fingerprint } from "./fingerprint.ts";
-import {
-  decodeStore,
-  encodeStore,
-  normalizeTarget,
-  type PinnedCertificate,
-  type PinRecord,
-  type PinStoreEntry,
-  targetKey,
-} from "./_store_file.ts";
-import { errorCode, LockTimeoutError, withFileLock } from "./_file_lock.ts";
-import {
-  removeLeftoverTemporaryFiles,
-  writeFileAtomic,
-} from "./atomic_write.ts";
+import type {
+  AddPinResult,
+  PinConflictAction,
+  PinnedCertificate,
+  PinRecord,
+  PinStoreEntry,
+} from "./store_records.ts";
+import { resolvePinStorePath } from "./store_path.ts";
+import { normalizeTarget, targetKey } from "./_store_file.ts";
+import { readStoreFile, updateStoreFile } from "./_store_io.ts";
 
-export type { PinnedCertificate, PinRecord, PinStoreEntry };
+export type {
+  AddPinResult,
+  PinConflictAction,
+  PinnedCertificate,
+  PinRecord,
+  PinStoreEntry,
+};
+export { defaultPinStorePath, resolvePinStorePath } from "./store_path.ts";
 
 /** Options of {@linkcode PinStore}. */
 export interface PinStoreOptions {
@@ -57,80 +57,7 @@ export interface PinStoreOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** Action taken when a target already has a different pin. */
-export type PinConflictAction = "reject" | "replace" | "append";
-
-/** The outcome of {@linkcode PinStore.addPin}. */
-export interface AddPinResult {
-  /**
-   * `added` for a new target, `already-pinned` when the same pin was stored,
-   * `conflict` when a different pin was stored and the store was left as it
-   * was, `replaced` and `appended` after the matching conflict action.
-   */
-  status: "added" | "already-pinned" | "conflict" | "replaced" | "appended";
-  /** The target's entry before the call, when it had one. */
-  previous: PinStoreEntry | undefined;
-}
-
 const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
-
-/**
- * Returns the default path of the pin store:
- * `$XDG_CONFIG_HOME/certpin/pins.json`, else `~/.config/certpin/pins.json`,
- * and `%APPDATA%\certpin\pins.json` on Windows.
- *
- * @param env Environment variables; the process's unless given.
- * @param platform The operating system, as `process.platform` names it.
- * @returns The absolute path of the default store file.
- *
- * @example
- * ```ts
- * import { defaultPinStorePath } from "@certpin/certpin";
- * console.log(defaultPinStorePath({ XDG_CONFIG_HOME: "/etc/xdg" }, "linux"));
- * // /etc/xdg/certpin/pins.json
- * ```
- */
-export function defaultPinStorePath(
-  env: Record<string, string | undefined> = process.env,
-  platform: string = process.platform,
-): string {
-  if (platform === "win32") {
-    const appData = env.APPDATA ||
-      win32.join(homeFolder(env, "USERPROFILE"), "AppData", "Roaming");
-    return win32.join(appData, "certpin", "pins.json");
-  }
-  // The XDG base directory specification requires ignoring a relative path.
-  const xdg = env.XDG_CONFIG_HOME;
-  const config = xdg !== undefined && xdg.startsWith("/")
-    ? xdg
-    : join(homeFolder(env, "HOME"), ".config");
-  return join(config, "certpin", "pins.json");
-}
-
-/**
- * Chooses the store file the way every `certpin` command does: the given
- * path (from `--store`), then `CERTPIN_STORE`, then the default path.
- *
- * @param path A path given explicitly, or `undefined`.
- * @param env Environment variables; the process's unless given.
- * @returns The absolute path of the store file.
- *
- * @example
- * ```ts
- * import { resolvePinStorePath } from "@certpin/certpin";
- * console.log(resolvePinStorePath(undefined, { CERTPIN_STORE: "/srv/pins.json" }));
- * // /srv/pins.json
- * ```
- */
-export function resolvePinStorePath(
-  path?: string,
-  env: Record<string, string | undefined> = process.env,
-): string {
-  if (path !== undefined && path !== "") return resolve(path);
-  const fromEnv = env.CERTPIN_STORE;
-  if (fromEnv !== undefined && fromEnv !== "") return resolve(fromEnv);
-  return defaultPinStorePath(env);
-}
 
 /**
  * The pin store file. Reading needs no lock, because writers replace the
@@ -179,7 +106,7 @@ export class PinStore {
    * @throws {PinStoreError} When the file cannot be read or is invalid.
    */
   entriesSync(): PinStoreEntry[] {
-    return [...this.#read(this.#filePath()).values()];
+    return [...readStoreFile(this.path).values()];
   }
 
   /**
@@ -192,7 +119,7 @@ export class PinStore {
    */
   get(host: string, port: number): Promise<PinStoreEntry | undefined> {
     return new Promise((resolve) =>
-      resolve(this.#read(this.#filePath()).get(targetKey(host, port)))
+      resolve(readStoreFile(this.path).get(targetKey(host, port)))
     );
   }
 
@@ -217,7 +144,7 @@ export class PinStore {
    * @throws {PinStoreError} When the file cannot be read or is invalid.
    */
   pinsForSync(host: string, port: number): Fingerprint[] {
-    const entry = this.#read(this.#filePath()).get(targetKey(host, port));
+    const entry = readStoreFile(this.path).get(targetKey(host, port));
     return entry?.pins.map((record) => record.pin) ?? [];
   }
 
@@ -290,111 +217,9 @@ export class PinStore {
    * @returns What `change` returned.
    * @throws {PinStoreError} When the file is invalid, locked or not writable.
    */
-  async update<T>(
+  update<T>(
     change: (entries: Map<string, PinStoreEntry>) => T,
   ): Promise<T> {
-    const path = this.#filePath();
-    const lockPath = `${path}.lock`;
-    try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      return await withFileLock(lockPath, this.#lockTimeout, () => {
-        removeLeftoverTemporaryFiles(path);
-        const entries = this.#read(path);
-        const before = encodeStore(entries.values());
-        const result = change(entries);
-        const after = encodeStore(entries.values());
-        if (after !== before) this.#write(path, after);
-        return result;
-      });
-    } catch (error) {
-      if (error instanceof LockTimeoutError) {
-        throw lockTimeoutError(this.path, lockPath, this.#lockTimeout, error);
-      }
-      if (error instanceof PinStoreError || errorCode(error) === undefined) {
-        throw error;
-      }
-      throw new PinStoreError(
-        `Cannot change pin store ${this.path}: ${
-          describeSystemError(error)
-        }. The file was left unchanged.`,
-        this.path,
-        { cause: error },
-      );
-    }
+    return updateStoreFile(this.path, this.#lockTimeout, change);
   }
-
-  /** The real path of the file, so a symbolic link is written through. */
-  #filePath(): string {
-    try {
-      return realpathSync(this.path);
-    } catch {
-      // Missing so far: it is created at the path given.
-      return this.path;
-    }
-  }
-
-  #read(path: string): Map<string, PinStoreEntry> {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (error) {
-      if (errorCode(error) === "ENOENT") return new Map();
-      throw new PinStoreError(
-        `Cannot read pin store ${this.path}: ${describeSystemError(error)}.`,
-        this.path,
-        { cause: error },
-      );
-    }
-    return decodeStore(text, this.path);
-  }
-
-  #write(path: string, text: string): void {
-    writeFileAtomic(path, text, 0o600);
-  }
-}
-
-function lockTimeoutError(
-  storePath: string,
-  lockPath: string,
-  timeoutMs: number,
-  error: LockTimeoutError,
-): PinStoreError {
-  const owner = error.owner === undefined
-    ? "an unknown process"
-    : `process ${error.owner.pid}${
-      error.owner.host === "" ? "" : ` on host "${error.owner.host}"`
-    } since ${error.owner.created}`;
-  return new PinStoreError(
-    `Cannot change pin store ${storePath}: the lock file ${lockPath} is held by ${owner}, and it was not released within ${
-      timeoutMs / 1000
-    } s. Another certpin command is probably writing the store: retry when it has finished. ` +
-      `If no certpin command is running, a process that crashed left the lock behind: delete ${lockPath} and retry.`,
-    storePath,
-    { cause: error },
-  );
-}
-
-function describeSystemError(error: unknown): string {
-  const code = errorCode(error);
-  const reasons: Record<string, string> = {
-    EACCES: "permission denied",
-    EPERM: "operation not permitted",
-    EISDIR: "it is a folder",
-    ENOTDIR: "a part of the path is not a folder",
-    ENOSPC: "no space left on the device",
-    EROFS: "the file system is read-only",
-  };
-  const reason = code === undefined ? undefined : reasons[code];
-  const message = error instanceof Error ? error.message : String(error);
-  return reason === undefined ? message : `${reason} (${code})`;
-}
-
-function homeFolder(
-  env: Record<string, string | undefined>,
-  variable: string,
-): string {
-  // Deno grants os.homedir() only with --allow-sys, so the variable comes first.
-  const fromEnv = env[variable];
-  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  return homedir();
 }

@@ -13,7 +13,8 @@
  * @module
  */
 
-import { decodeStore, encodeStore, type PinStoreEntry } from "./_store_file.ts";
+import type { PinStoreEntry } from "./store_records.ts";
+import { decodeStore, encodeStore } from "./_store_file.ts";
 
 /**
  * Reads the text of a pin store file, with the same checks that
