@@ -463,6 +463,57 @@ describe("pin store locking", () => {
   });
 });
 
+describe("pin store boundaries", () => {
+  // The clients take pins through PinLookup and know no store module. The
+  // CLI uses the store's public modules, never its private helpers.
+  const storeModule =
+    /(^|\/)(store|store_\w+|_store_\w+|_file_lock|_json_positions|atomic_write|checkpoint_files)\.[jt]s$/;
+  const privateStoreModule =
+    /^\.\.\/(_store_\w+|_file_lock|_json_positions)\.[jt]s$/;
+
+  it("clients import no store module", () => {
+    for (const name of ["agent", "fetch", "pin_lookup"]) {
+      const imports = relativeImports(`../src/${name}`);
+      assert.ok(imports.length > 0, name);
+      assert.deepEqual(
+        imports.filter((specifier) => storeModule.test(specifier)),
+        [],
+        name,
+      );
+    }
+  });
+
+  it("CLI imports no private store module", () => {
+    const folder = new URL("../src/cli/", import.meta.url);
+    const names = readdirSync(folder).filter((name) => /\.[jt]s$/.test(name));
+    assert.ok(names.includes(`_pins_files${sourceExtension()}`));
+    for (const name of names) {
+      const imports = relativeImports(`../src/cli/${name.slice(0, -3)}`);
+      assert.deepEqual(
+        imports.filter((specifier) => privateStoreModule.test(specifier)),
+        [],
+        name,
+      );
+    }
+  });
+});
+
+/** `.ts` when the tests run from source, `.js` when they run from the npm build. */
+function sourceExtension(): string {
+  return import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+}
+
+/**
+ * Returns the relative specifiers that a module of this project imports or
+ * re-exports. The npm build has dropped its type-only imports.
+ */
+function relativeImports(module: string): string[] {
+  const url = new URL(`${module}${sourceExtension()}`, import.meta.url);
+  const text = readFileSync(url, "utf8");
+  const found = text.matchAll(/(?:from|import)\s*["'](\.\.?\/[^"']+)["']/g);
+  return [...found].map((match) => match[1] ?? "");
+}
+
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
