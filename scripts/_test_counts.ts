@@ -10,6 +10,21 @@
  * @module
  */
 
+/**
+ * Start of the line that `_deno_skip_marker.ts` prints when a test calls
+ * `context.skip()` or `context.todo()` under Deno, followed by a
+ * {@linkcode SkipMark} as JSON.
+ */
+export const SKIP_MARKER = "certpin-test-skip: ";
+
+/** What a skip marker line names. */
+export interface SkipMark {
+  /** Full name of the test, parents first, joined by " > ". */
+  test: string;
+  /** The method the test called. */
+  kind: "skip" | "todo";
+}
+
 /** Test cases by outcome, with the names of the failures. */
 export interface TestCounts {
   /** Test cases that passed. */
@@ -31,12 +46,19 @@ const DENO_RESULT =
   /^( *)(.*) \.\.\. (ok|ignored|FAILED( \(due to \d+ failed steps?\))?)(?: \([^()]*\))?$/;
 const DENO_UNCAUGHT = /^Uncaught error from (.+) FAILED$/;
 const DENO_SUMMARY = /^(?:ok|FAILED) \| \d+ passed/;
+const DENO_RUNNING = /^running \d+ tests? from (.+)$/;
 
 /**
  * Counts the test cases in the output of `deno test` with its default
  * (pretty) reporter and colors off. The total of results is checked against
  * Deno's own summary line. A difference is reported as a failure, so a
  * change of the output format cannot pass unnoticed.
+ *
+ * Deno reports a test that called `context.skip()` or `context.todo()` as
+ * "ok". Run with `--preload scripts/_deno_skip_marker.ts`, such a test
+ * prints a {@linkcode SKIP_MARKER} line in its output, and the case of that
+ * name counts as skipped. A marker that names no passed case counts as a
+ * failure, so a skip cannot hide behind a renamed test.
  *
  * @param output Standard output and standard error of `deno test`.
  * @returns The counts.
@@ -47,11 +69,24 @@ export function countDenoTests(output: string): TestCounts {
   let results = 0;
   let summary: string | undefined;
   let inOutput = false;
+  // Passed cases and skip marks, keyed by file and full test name.
+  const passedCases: string[] = [];
+  const skipMarks: (SkipMark & { key: string })[] = [];
+  // The marks of the output block being read; a test that calls skip()
+  // twice prints two marks in one block.
+  const blockMarks = new Map<string, SkipMark>();
+  let file = "";
 
   for (const raw of output.split("\n")) {
     const line = raw.replace(ANSI_ESCAPE, "").trimEnd();
     if (inOutput) {
       inOutput = !OUTPUT_END.test(line);
+      const mark = readSkipMark(line);
+      if (mark !== undefined) blockMarks.set(`${file} ${mark.test}`, mark);
+      if (!inOutput) {
+        for (const [key, mark] of blockMarks) skipMarks.push({ ...mark, key });
+        blockMarks.clear();
+      }
       continue;
     }
     if (OUTPUT_START.test(line)) {
@@ -62,8 +97,10 @@ export function countDenoTests(output: string): TestCounts {
       summary = line;
       break;
     }
-    if (line.startsWith("running ") && / tests? from /.test(line)) {
+    const running = DENO_RUNNING.exec(line);
+    if (running !== null) {
       open.length = 0;
+      file = running[1] ?? "";
       continue;
     }
 
@@ -97,7 +134,10 @@ export function countDenoTests(output: string): TestCounts {
       .join(" > ");
     if (started?.name === name) open.length = depth;
 
-    if (status === "ok" && isCase) counts.passed += 1;
+    if (status === "ok" && isCase) {
+      counts.passed += 1;
+      passedCases.push(`${file} ${fullName}`);
+    }
     if (status === "ignored" && isCase) counts.skipped += 1;
     // A parent that fails "due to" failed steps is already counted in them.
     if (status === "FAILED" || (status.startsWith("FAILED") && isCase)) {
@@ -106,8 +146,50 @@ export function countDenoTests(output: string): TestCounts {
     }
   }
 
+  countSkipMarks(skipMarks, passedCases, counts);
   checkDenoSummary(summary, results, counts);
   return counts;
+}
+
+function readSkipMark(line: string): SkipMark | undefined {
+  if (!line.startsWith(SKIP_MARKER)) return undefined;
+  try {
+    const mark = JSON.parse(line.slice(SKIP_MARKER.length)) as Partial<
+      SkipMark
+    >;
+    if (typeof mark.test !== "string") return undefined;
+    return { test: mark.test, kind: mark.kind === "todo" ? "todo" : "skip" };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Moves each passed case named by a skip mark to the skipped count, one
+ * case for the marks of one output block.
+ */
+function countSkipMarks(
+  marks: readonly (SkipMark & { key: string })[],
+  passedCases: readonly string[],
+  counts: TestCounts,
+): void {
+  const available = new Map<string, number>();
+  for (const key of passedCases) {
+    available.set(key, (available.get(key) ?? 0) + 1);
+  }
+  for (const mark of marks) {
+    const left = available.get(mark.key) ?? 0;
+    if (left === 0) {
+      counts.failed += 1;
+      counts.failures.push(
+        `${mark.test} called context.${mark.kind}(), but no passed test of that name was found in the output`,
+      );
+      continue;
+    }
+    available.set(mark.key, left - 1);
+    counts.passed -= 1;
+    counts.skipped += 1;
+  }
 }
 
 function markParent(

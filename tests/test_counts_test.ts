@@ -1,6 +1,17 @@
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { countDenoTests, countJunitTests } from "../scripts/_test_counts.ts";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import {
+  countDenoTests,
+  countJunitTests,
+  SKIP_MARKER,
+  type TestCounts,
+} from "../scripts/_test_counts.ts";
 
 // Output of `deno test` (Deno 2.9.6, NO_COLOR=1) for two files: nested
 // describe blocks, a test made of t.test steps, skipped tests, a failing
@@ -141,6 +152,66 @@ describe("countDenoTests()", () => {
   });
 });
 
+// A file whose tests skip themselves from inside their bodies, with the
+// output deno test printed for it with the skip marker preloaded.
+const SKIPPED_OUTPUT = `running 2 tests from ./s_test.ts
+group ...
+  skips itself ...
+------- output -------
+${SKIP_MARKER}{"test":"group > skips itself","kind":"skip"}
+----- output end -----
+  skips itself ... ok (1ms)
+  marks a todo ...
+------- post-test output -------
+${SKIP_MARKER}{"test":"group > marks a todo","kind":"todo"}
+----- post-test output end -----
+  marks a todo ... ok (0ms)
+  passes ... ok (0ms)
+group ... ok (3ms)
+top ...
+------- output -------
+${SKIP_MARKER}{"test":"top","kind":"skip"}
+${SKIP_MARKER}{"test":"top","kind":"skip"}
+----- output end -----
+top ... ok (0ms)
+running 1 test from ./t_test.ts
+top ... ok (0ms)
+
+ok | 3 passed (3 steps) | 0 failed (20ms)
+`;
+
+describe("countDenoTests() with skip marks", () => {
+  it("counts marked cases as skipped", () => {
+    const counts = countDenoTests(SKIPPED_OUTPUT);
+    assert.equal(counts.skipped, 3);
+    assert.equal(counts.passed, 2);
+    assert.equal(counts.failed, 0);
+  });
+
+  it("ignores marks outside test output", () => {
+    const printed = SKIPPED_OUTPUT.replace(
+      "passes ... ok (0ms)",
+      `passes ... ok (0ms)\n${SKIP_MARKER}{"test":"group > passes","kind":"skip"}`,
+    );
+    const counts = countDenoTests(printed);
+    assert.equal(counts.skipped, 3);
+    assert.equal(counts.passed, 2);
+  });
+
+  it("fails on a mark naming no passed case", () => {
+    const renamed = SKIPPED_OUTPUT.replace(
+      "  skips itself ... ok (1ms)",
+      "  skips itself again ... ok (1ms)",
+    ).replace("  skips itself ...\n", "  skips itself again ...\n");
+    const counts = countDenoTests(renamed);
+    assert.equal(counts.failed, 1);
+    assert.match(
+      counts.failures[0] ?? "",
+      /^group > skips itself called context\.skip\(\), but no passed test/,
+    );
+  });
+});
+
 describe("countJunitTests()", () => {
   it("counts every testcase by outcome", () => {
     const counts = countJunitTests(JUNIT_OUTPUT);
@@ -156,5 +227,83 @@ describe("countJunitTests()", () => {
 
   it("counts nothing in an empty report", () => {
     assert.equal(countJunitTests("<testsuites></testsuites>").passed, 0);
+  });
+});
+
+// A test file that skips from inside its bodies, written as JavaScript that
+// both runtimes run: Deno with the skip marker preloaded, as the test
+// command runs it, and Node with its JUnit reporter.
+const SELF_SKIPPING_TESTS = `import { describe, it, test } from "node:test";
+describe("group", () => {
+  it("skips itself", (context) => {
+    context.skip("not on this machine");
+  });
+  it("marks a todo", (context) => {
+    context.todo("later");
+  });
+  it("passes", () => {});
+});
+test("with a subtest", async (context) => {
+  await context.test("skips too", (sub) => {
+    sub.skip();
+  });
+});
+`;
+
+const IS_DENO = "Deno" in globalThis;
+
+/** Runs the self-skipping tests in this runtime and counts the results. */
+async function countSelfSkippingTests(folder: string): Promise<TestCounts> {
+  const file = path.join(folder, "self_skipping_test.mjs");
+  writeFileSync(file, SELF_SKIPPING_TESTS);
+  if (IS_DENO) {
+    const preload = fileURLToPath(
+      new URL("../scripts/_deno_skip_marker.ts", import.meta.url),
+    );
+    const result = await run([
+      "test",
+      "--no-check",
+      `--preload=${preload}`,
+      file,
+    ]);
+    return countDenoTests(result);
+  }
+  const junit = path.join(folder, "junit.xml");
+  await run([
+    "--test",
+    "--test-reporter=junit",
+    `--test-reporter-destination=${junit}`,
+    file,
+  ]);
+  return countJunitTests(readFileSync(junit, "utf8"));
+}
+
+function run(args: string[]): Promise<string> {
+  // A node --test child of a node --test run reports to its parent instead
+  // of its own reporters while NODE_TEST_CONTEXT is set.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      env: { ...env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => output += String(chunk));
+    child.stderr.on("data", (chunk) => output += String(chunk));
+    child.on("error", reject);
+    child.on("close", () => resolve(output));
+  });
+}
+
+describe("skips from inside a test body", () => {
+  const folder = mkdtempSync(path.join(os.tmpdir(), "certpin-skips-"));
+  after(() => rmSync(folder, { recursive: true, force: true }));
+
+  it("count as skipped in this runtime", async () => {
+    const counts = await countSelfSkippingTests(folder);
+    assert.deepEqual(counts.failures, []);
+    assert.equal(counts.skipped, 3);
+    assert.equal(counts.passed, 1);
+    assert.equal(counts.failed, 0);
   });
 });
