@@ -104,6 +104,12 @@ export class ConnectionProgress {
         `Connection to ${this.where} was reset by the peer (${code}).`,
       );
     }
+    if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+      return make(
+        "handshake",
+        `TLS handshake with ${this.where} failed: the certificate does not name the server (${detail}). Connect with a name the certificate lists, or verify by pin only.`,
+      );
+    }
     if (CERTIFICATE_CODES.has(code)) {
       return make(
         "handshake",
@@ -145,7 +151,7 @@ const NOT_TLS_CODES = new Set([
   "ERR_SSL_RECORD_LAYER_FAILURE",
 ]);
 
-// Chain and name failures raised with `rejectUnauthorized`.
+// Chain failures raised with `rejectUnauthorized`.
 const CERTIFICATE_CODES = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "SELF_SIGNED_CERT_IN_CHAIN",
@@ -157,7 +163,6 @@ const CERTIFICATE_CODES = new Set([
   "CERT_UNTRUSTED",
   "CERT_SIGNATURE_FAILURE",
   "INVALID_CA",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
 function errorCode(error: unknown): string {
