@@ -22,17 +22,17 @@
  */
 
 import process from "node:process";
-import { formatHostPort } from "./errors.ts";
 import type { Fingerprint } from "./fingerprint.ts";
-import type {
-  AddPinResult,
-  PinConflictAction,
-  PinnedCertificate,
-  PinRecord,
-  PinStoreEntry,
+import {
+  type AddPinResult,
+  addPinToEntries,
+  type PinConflictAction,
+  type PinnedCertificate,
+  type PinRecord,
+  type PinStoreEntry,
 } from "./store_records.ts";
 import { resolvePinStorePath } from "./store_path.ts";
-import { normalizeTarget, targetKey } from "./_store_file.ts";
+import { targetKey } from "./_store_file.ts";
 import { readStoreFile, updateStoreFile } from "./_store_io.ts";
 
 export type {
@@ -93,6 +93,17 @@ export class PinStore {
    *
    * @returns The entries; none when the file does not exist.
    * @throws {PinStoreError} When the file cannot be read or is invalid.
+   *
+   * @example
+   * ```ts
+   * import { parseFingerprint, PinStore } from "@certpin/certpin";
+   * const folder = await Deno.makeTempDir();
+   * const store = new PinStore({ path: `${folder}/pins.json` });
+   * const pin = parseFingerprint("A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D");
+   * await store.addPin("fw.example.test", 443, { pin, added: new Date(), addedBy: "example" });
+   * console.log((await store.entries()).map((entry) => entry.host)); // [ "fw.example.test" ]
+   * await Deno.remove(folder, { recursive: true });
+   * ```
    */
   entries(): Promise<PinStoreEntry[]> {
     return new Promise((resolve) => resolve(this.entriesSync()));
@@ -104,6 +115,17 @@ export class PinStore {
    *
    * @returns The entries; none when the file does not exist.
    * @throws {PinStoreError} When the file cannot be read or is invalid.
+   *
+   * @example
+   * ```ts
+   * import { parseFingerprint, PinStore } from "@certpin/certpin";
+   * const folder = await Deno.makeTempDir();
+   * const store = new PinStore({ path: `${folder}/pins.json` });
+   * const pin = parseFingerprint("A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D");
+   * await store.addPin("fw.example.test", 443, { pin, added: new Date(), addedBy: "example" });
+   * console.log(store.entriesSync().map((entry) => entry.port)); // [ 443 ]
+   * await Deno.remove(folder, { recursive: true });
+   * ```
    */
   entriesSync(): PinStoreEntry[] {
     return [...readStoreFile(this.path).values()];
@@ -116,6 +138,18 @@ export class PinStore {
    * @param port TCP port.
    * @returns The entry, or `undefined` when the target has no pins.
    * @throws {PinStoreError} When the file cannot be read or is invalid.
+   *
+   * @example
+   * ```ts
+   * import { parseFingerprint, PinStore } from "@certpin/certpin";
+   * const folder = await Deno.makeTempDir();
+   * const store = new PinStore({ path: `${folder}/pins.json` });
+   * const pin = parseFingerprint("A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D");
+   * await store.addPin("fw.example.test", 443, { pin, added: new Date(), addedBy: "example" });
+   * console.log((await store.get("FW.example.test", 443))?.pins[0]?.addedBy); // example
+   * console.log(await store.get("fw.example.test", 8443)); // undefined
+   * await Deno.remove(folder, { recursive: true });
+   * ```
    */
   get(host: string, port: number): Promise<PinStoreEntry | undefined> {
     return new Promise((resolve) =>
@@ -130,6 +164,17 @@ export class PinStore {
    * @param port TCP port.
    * @returns The pins; empty when the target has none.
    * @throws {PinStoreError} When the file cannot be read or is invalid.
+   *
+   * @example
+   * ```ts
+   * import { parseFingerprint, PinStore } from "@certpin/certpin";
+   * const folder = await Deno.makeTempDir();
+   * const store = new PinStore({ path: `${folder}/pins.json` });
+   * const pin = parseFingerprint("A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D");
+   * await store.addPin("fw.example.test", 443, { pin, added: new Date(), addedBy: "example" });
+   * console.log((await store.pinsFor("fw.example.test", 443)).map(String)); // [ "SHA-1:A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D" ]
+   * await Deno.remove(folder, { recursive: true });
+   * ```
    */
   pinsFor(host: string, port: number): Promise<Fingerprint[]> {
     return new Promise((resolve) => resolve(this.pinsForSync(host, port)));
@@ -142,6 +187,17 @@ export class PinStore {
    * @param port TCP port.
    * @returns The pins; empty when the target has none.
    * @throws {PinStoreError} When the file cannot be read or is invalid.
+   *
+   * @example
+   * ```ts
+   * import { parseFingerprint, PinStore } from "@certpin/certpin";
+   * const folder = await Deno.makeTempDir();
+   * const store = new PinStore({ path: `${folder}/pins.json` });
+   * const pin = parseFingerprint("A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D");
+   * await store.addPin("fw.example.test", 443, { pin, added: new Date(), addedBy: "example" });
+   * console.log(store.pinsForSync("fw.example.test", 443).length); // 1
+   * await Deno.remove(folder, { recursive: true });
+   * ```
    */
   pinsForSync(host: string, port: number): Fingerprint[] {
     const entry = readStoreFile(this.path).get(targetKey(host, port));
@@ -159,6 +215,20 @@ export class PinStore {
    * @param onConflict What to do when a different pin is stored.
    * @returns The outcome and the entry as it was before.
    * @throws {PinStoreError} When the file is invalid, locked or not writable.
+   *
+   * @example
+   * ```ts
+   * import { parseFingerprint, PinStore } from "@certpin/certpin";
+   * const folder = await Deno.makeTempDir();
+   * const store = new PinStore({ path: `${folder}/pins.json` });
+   * const pin = parseFingerprint("A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D");
+   * await store.addPin("fw.example.test", 443, { pin, added: new Date(), addedBy: "example" });
+   * const other = parseFingerprint("sha256/nL7FOxlhoCXx+1tpqKdpUy/8woW7Gwdmhshq36gUCVc=");
+   * const record = { pin: other, added: new Date(), addedBy: "example" };
+   * console.log((await store.addPin("fw.example.test", 443, record)).status); // conflict
+   * console.log((await store.addPin("fw.example.test", 443, record, "append")).status); // appended
+   * await Deno.remove(folder, { recursive: true });
+   * ```
    */
   addPin(
     host: string,
@@ -166,29 +236,9 @@ export class PinStore {
     record: PinRecord,
     onConflict: PinConflictAction = "reject",
   ): Promise<AddPinResult> {
-    return this.update((entries) => {
-      const target = normalizeTarget(host, port);
-      const key = formatHostPort(target.host, target.port);
-      const previous = entries.get(key);
-      if (previous === undefined) {
-        entries.set(key, { ...target, pins: [record] });
-        return { status: "added", previous };
-      }
-      const copy = { ...previous, pins: [...previous.pins] };
-      if (previous.pins.some((stored) => stored.pin.equals(record.pin))) {
-        return { status: "already-pinned", previous: copy };
-      }
-      if (onConflict === "reject") {
-        return { status: "conflict", previous: copy };
-      }
-      previous.pins = onConflict === "replace"
-        ? [record]
-        : [...previous.pins, record];
-      return {
-        status: onConflict === "replace" ? "replaced" : "appended",
-        previous: copy,
-      };
-    });
+    return this.update((entries) =>
+      addPinToEntries(entries, host, port, record, onConflict)
+    );
   }
 
   /**
@@ -198,6 +248,18 @@ export class PinStore {
    * @param port TCP port.
    * @returns The removed entry, or `undefined` when the target had none.
    * @throws {PinStoreError} When the file is invalid, locked or not writable.
+   *
+   * @example
+   * ```ts
+   * import { parseFingerprint, PinStore } from "@certpin/certpin";
+   * const folder = await Deno.makeTempDir();
+   * const store = new PinStore({ path: `${folder}/pins.json` });
+   * const pin = parseFingerprint("A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D");
+   * await store.addPin("fw.example.test", 443, { pin, added: new Date(), addedBy: "example" });
+   * console.log((await store.remove("fw.example.test", 443))?.pins.length); // 1
+   * console.log(await store.pinsFor("fw.example.test", 443)); // []
+   * await Deno.remove(folder, { recursive: true });
+   * ```
    */
   remove(host: string, port: number): Promise<PinStoreEntry | undefined> {
     return this.update((entries) => {
@@ -210,12 +272,28 @@ export class PinStore {
 
   /**
    * Changes the store under its lock: reads the file, lets `change` edit
-   * the entries (keyed `host:port`, as {@linkcode formatHostPort} writes
+   * the entries (keyed `host:port`, as `formatHostPort()` writes
    * them), and writes the file when anything changed.
    *
    * @param change Edits the entries in place and returns any result.
    * @returns What `change` returned.
    * @throws {PinStoreError} When the file is invalid, locked or not writable.
+   *
+   * @example
+   * ```ts
+   * import { parseFingerprint, PinStore } from "@certpin/certpin";
+   * const folder = await Deno.makeTempDir();
+   * const store = new PinStore({ path: `${folder}/pins.json` });
+   * const pin = parseFingerprint("A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D");
+   * await store.addPin("fw.example.test", 443, { pin, added: new Date(), addedBy: "example" });
+   * const removed = await store.update((entries) => {
+   *  const hosts = [...entries.values()].map((entry) => entry.host);
+   *  entries.clear();
+   *  return hosts;
+   * });
+   * console.log(removed, (await store.entries()).length); // [ "fw.example.test" ] 0
+   * await Deno.remove(folder, { recursive: true });
+   * ```
    */
   update<T>(
     change: (entries: Map<string, PinStoreEntry>) => T,

@@ -17,6 +17,9 @@ import process from "node:process";
  * @param env Environment variables; the process's unless given.
  * @param platform The operating system, as `process.platform` names it.
  * @returns The absolute path of the default store file.
+ * @throws {Error} When the home folder is needed (`HOME` unset, or
+ * `USERPROFILE` on Windows) and the runtime cannot read it from the system,
+ * such as Deno without `--allow-sys`, which throws `Deno.errors.NotCapable`.
  *
  * @example
  * ```ts
@@ -49,6 +52,8 @@ export function defaultPinStorePath(
  * @param path A path given explicitly, or `undefined`.
  * @param env Environment variables; the process's unless given.
  * @returns The absolute path of the store file.
+ * @throws {Error} When neither `path` nor `CERTPIN_STORE` is given and
+ * {@linkcode defaultPinStorePath} cannot read the home folder.
  *
  * @example
  * ```ts

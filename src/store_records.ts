@@ -1,11 +1,13 @@
 /**
  * The records of the pin store: the pins stored for each target, with where
- * each pin came from, and the outcome of storing a pin.
+ * each pin came from, and the rule for storing one more pin.
  *
  * @module
  */
 
+import { formatHostPort } from "./errors.ts";
 import type { Fingerprint } from "./fingerprint.ts";
+import { normalizeTarget } from "./_store_file.ts";
 
 /** The certificate a pin was taken from, as it was at that time. */
 export interface PinnedCertificate {
@@ -56,4 +58,38 @@ export interface AddPinResult {
   status: "added" | "already-pinned" | "conflict" | "replaced" | "appended";
   /** The target's entry before the call, when it had one. */
   previous: PinStoreEntry | undefined;
+}
+
+/**
+ * Stores a pin in the entries of a store, keyed `host:port`, as
+ * `PinStore.addPin()` does while holding the store's lock.
+ */
+export function addPinToEntries(
+  entries: Map<string, PinStoreEntry>,
+  host: string,
+  port: number,
+  record: PinRecord,
+  onConflict: PinConflictAction,
+): AddPinResult {
+  const target = normalizeTarget(host, port);
+  const key = formatHostPort(target.host, target.port);
+  const previous = entries.get(key);
+  if (previous === undefined) {
+    entries.set(key, { ...target, pins: [record] });
+    return { status: "added", previous };
+  }
+  const copy = { ...previous, pins: [...previous.pins] };
+  if (previous.pins.some((stored) => stored.pin.equals(record.pin))) {
+    return { status: "already-pinned", previous: copy };
+  }
+  if (onConflict === "reject") {
+    return { status: "conflict", previous: copy };
+  }
+  previous.pins = onConflict === "replace"
+    ? [record]
+    : [...previous.pins, record];
+  return {
+    status: onConflict === "replace" ? "replaced" : "appended",
+    previous: copy,
+  };
 }
