@@ -28,7 +28,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import ts from "npm:typescript@6.0.3";
+import ts from "typescript";
 import {
   type CompileContext,
   compileLibrary,
@@ -109,7 +109,14 @@ export async function buildNpm(options: BuildOptions): Promise<BuildResult> {
     ...Object.values(options.entryPoints),
     ...Object.values(bin),
   ], modules);
-  const testOnlyFiles = walkGraph(options.root, tests, modules);
+  // Library modules keep inline versioned npm: specifiers, because a
+  // project that imports them by URL reads them without this import map.
+  const testOnlyFiles = walkGraph(
+    options.root,
+    tests,
+    modules,
+    config.imports ?? {},
+  );
   const ranges = new Map<string, { range: string; file: string }>();
   const dependencies = collectDependencies(
     libraryFiles.map((file) => modules.get(file)!),

@@ -8,7 +8,7 @@
 
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import ts from "npm:typescript@6.0.3";
+import ts from "typescript";
 import { type DenoConfig, ESM_DIR } from "./_npm_package.ts";
 import { BuildError } from "./_npm_specifiers.ts";
 

@@ -35,6 +35,8 @@ export interface GraphModule {
  * @param root Absolute path of the project.
  * @param roots Project-relative POSIX paths to start from.
  * @param modules Files read so far, keyed by path; new files are added.
+ * @param importMap The `imports` of `deno.json`, for bare specifiers in the
+ * files this call adds; none unless given.
  * @returns The paths of the files this call added, in visiting order.
  * @throws {BuildError} When a file is missing or a specifier cannot be mapped.
  */
@@ -42,13 +44,14 @@ export function walkGraph(
   root: string,
   roots: readonly string[],
   modules: Map<string, GraphModule>,
+  importMap: Readonly<Record<string, string>> = {},
 ): string[] {
   const added: string[] = [];
   const queue = roots.map((file) => ({ file, importer: "" }));
 
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     if (modules.has(next.file)) continue;
-    const module = readModule(root, next.file, next.importer);
+    const module = readModule(root, next.file, next.importer, importMap);
     modules.set(next.file, module.module);
     added.push(next.file);
     for (const file of module.imports) {
@@ -62,6 +65,7 @@ function readModule(
   root: string,
   file: string,
   importer: string,
+  importMap: Readonly<Record<string, string>>,
 ): { module: GraphModule; imports: string[] } {
   let text: string;
   try {
@@ -87,7 +91,7 @@ function readModule(
   let importsNode = false;
 
   for (const site of findSpecifiers(file, text)) {
-    const mapped = mapSpecifier(site.specifier, file);
+    const mapped = mapSpecifier(site.specifier, file, importMap);
     if (mapped.kind === "local") imports.push(mapped.file);
     if (mapped.kind === "npm") packages.push(mapped.npm);
     if (mapped.kind === "node") importsNode = true;

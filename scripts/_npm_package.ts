@@ -40,6 +40,8 @@ export interface DenoConfig {
   license?: string;
   repository?: string;
   compilerOptions?: Record<string, unknown>;
+  /** The import map; the build applies it only outside the library. */
+  imports?: Record<string, string>;
   npm?: {
     name?: string;
     keywords?: string[];

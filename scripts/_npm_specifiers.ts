@@ -2,14 +2,16 @@
  * Module specifiers as Deno reads them, mapped to what Node and the
  * TypeScript compiler read in the npm package: relative `.ts` paths become
  * `.js`, `npm:name@range/subpath` becomes `name/subpath` plus a dependency,
- * and `node:` modules stay. Anything else has no npm equivalent and fails the
- * build.
+ * and `node:` modules stay. Outside the library, a bare specifier that the
+ * `imports` of `deno.json` maps to an `npm:name@version` specifier is
+ * mapped as that specifier. Anything else has no npm equivalent and fails
+ * the build.
  *
  * @module
  */
 
 import path from "node:path";
-import ts from "npm:typescript@6.0.3";
+import ts from "typescript";
 
 /** A failure of the npm build; its message names the file and the fix. */
 export class BuildError extends Error {
@@ -83,14 +85,18 @@ export function parseNpmSpecifier(
  *
  * @param specifier The specifier as written in the source.
  * @param importer Project-relative POSIX path of the file it appears in.
+ * @param importMap The `imports` of `deno.json`, for a file outside the
+ * library; none unless given.
  * @returns The mapping.
- * @throws {BuildError} For `jsr:`, URL and bare specifiers, unversioned
- * `npm:` packages, relative paths that do not name a `.ts` or `.json` file,
- * and paths that leave the project.
+ * @throws {BuildError} For `jsr:` and URL specifiers, bare specifiers that
+ * the import map does not map to an `npm:` package, unversioned `npm:`
+ * packages, relative paths that do not name a `.ts` or `.json` file, and
+ * paths that leave the project.
  */
 export function mapSpecifier(
   specifier: string,
   importer: string,
+  importMap: Readonly<Record<string, string>> = {},
 ): MappedSpecifier {
   if (specifier.startsWith("node:")) {
     return { kind: "node", output: specifier };
@@ -110,10 +116,40 @@ export function mapSpecifier(
         `Use an "npm:name@version" package or copy the code into the project.`,
     );
   }
-  throw new BuildError(
-    `Cannot map "${specifier}" in ${importer}: bare specifiers depend on an import map, which the npm build does not read. ` +
-      `Write the import as "npm:name@version" or as a relative path to a .ts file.`,
+  const mapped = resolveImportMap(specifier, importMap);
+  if (mapped === undefined) {
+    throw new BuildError(
+      `Cannot map "${specifier}" in ${importer}: bare specifiers depend on an import map, and the npm build resolves them through the "imports" of deno.json only outside the library. ` +
+        `Write the import as "npm:name@version" or as a relative path to a .ts file.`,
+    );
+  }
+  if (!mapped.startsWith("npm:")) {
+    throw new BuildError(
+      `Cannot map "${specifier}" in ${importer}: deno.json maps it to "${mapped}", and the npm build maps only import map entries of the form "npm:name@version".`,
+    );
+  }
+  const npm = parseNpmSpecifier(
+    mapped,
+    `${importer} (through the "imports" of deno.json)`,
   );
+  return { kind: "npm", npm, output: npm.name + npm.subpath };
+}
+
+/**
+ * Resolves a bare specifier through an import map: an entry of the same
+ * name, or else the longest entry ending in "/" that starts the specifier.
+ */
+function resolveImportMap(
+  specifier: string,
+  importMap: Readonly<Record<string, string>>,
+): string | undefined {
+  const exact = importMap[specifier];
+  if (exact !== undefined) return exact;
+  const prefix = Object.keys(importMap)
+    .filter((key) => key.endsWith("/") && specifier.startsWith(key))
+    .sort((a, b) => b.length - a.length)[0];
+  if (prefix === undefined) return undefined;
+  return importMap[prefix] + specifier.slice(prefix.length);
 }
 
 function mapRelative(specifier: string, importer: string): MappedSpecifier {

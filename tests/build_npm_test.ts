@@ -246,6 +246,18 @@ describe("buildNpm() failures", () => {
     assert.match(error.message, /bare specifiers depend on an import map/);
   });
 
+  it("rejects a mapped bare specifier in the library", async () => {
+    const error = await buildError({
+      "deno.json": JSON.stringify({
+        ...JSON.parse(DENO_JSON),
+        imports: { "left-pad": "npm:left-pad@1.3.0" },
+      }),
+      "src/add.ts": 'import "left-pad";\nexport const add = 1;',
+    });
+    assert.match(error.message, /"left-pad" in src\/add\.ts/);
+    assert.match(error.message, /only outside the library/);
+  });
+
   it("rejects two versions of one package", async () => {
     const error = await buildError({
       "mod.ts": 'import "npm:left-pad@1.3.0";\nexport const add = 1;',
@@ -287,6 +299,46 @@ describe("npm specifier mapping", () => {
     }
   });
 
+  it("maps bare specifiers through an import map", () => {
+    const importMap = {
+      typescript: "npm:typescript@6.0.3",
+      "ws/": "npm:ws@8.23.1/",
+    };
+    const typescript = mapSpecifier("typescript", "scripts/x.ts", importMap);
+    assert.equal(typescript.output, "typescript");
+    assert.equal(typescript.kind, "npm");
+    const sender = mapSpecifier("ws/lib/sender.js", "scripts/x.ts", importMap);
+    assert.equal(sender.output, "ws/lib/sender.js");
+  });
+
+  it("rejects an unversioned import map entry", () => {
+    assert.throws(
+      () =>
+        mapSpecifier("left-pad", "scripts/x.ts", {
+          "left-pad": "npm:left-pad",
+        }),
+      /"npm:left-pad" in scripts\/x\.ts \(through the "imports" of deno\.json\): the npm package has no version/,
+    );
+  });
+
+  it("rejects an import map entry that is not npm", () => {
+    assert.throws(
+      () =>
+        mapSpecifier("assert", "scripts/x.ts", { assert: "jsr:@std/assert@1" }),
+      /maps it to "jsr:@std\/assert@1"/,
+    );
+  });
+
+  it("rejects a bare specifier without a map entry", () => {
+    assert.throws(
+      () =>
+        mapSpecifier("left-pad", "scripts/x.ts", {
+          typescript: "npm:typescript@6.0.3",
+        }),
+      /bare specifiers depend on an import map/,
+    );
+  });
+
   it("rejects a path out of the project", () => {
     assert.throws(
       () => mapSpecifier("../../other.ts", "src/x.ts"),
@@ -325,5 +377,30 @@ describe("npm specifier mapping", () => {
     assert.match(text, /from "ws";/);
     assert.doesNotMatch(text, /@ts-types/);
     assert.equal(text.split("\n").length, 5);
+  });
+
+  it("applies the import map to test modules", () => {
+    const root = writeProject({
+      "tests/add_test.ts": [
+        'import "../mod.ts";',
+        'import { compare } from "../scripts/compare.ts";',
+        "export { compare };",
+      ].join("\n"),
+      "scripts/compare.ts": [
+        'import semver from "semver";',
+        "export const compare = semver.compare;",
+      ].join("\n"),
+    });
+    const modules = new Map();
+    walkGraph(root, ["mod.ts"], modules);
+    const tests = walkGraph(root, ["tests/add_test.ts"], modules, {
+      semver: "npm:semver@7.7.2",
+    });
+    assert.deepEqual(tests, ["tests/add_test.ts", "scripts/compare.ts"]);
+    assert.deepEqual(
+      collectDependencies(tests.map((file) => modules.get(file)), new Map()),
+      { semver: "7.7.2" },
+    );
+    assert.match(modules.get("scripts/compare.ts").text, /from "semver";/);
   });
 });
