@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, X509Certificate } from "node:crypto";
+import { createHash, timingSafeEqual, X509Certificate } from "node:crypto";
 import {
   Fingerprint,
   InvalidCertificateError,
@@ -243,5 +243,107 @@ describe("normalizePins()", () => {
 
   it("rejects an empty list", () => {
     assert.throws(() => normalizePins([]), TypeError);
+  });
+});
+
+// matchPins() and Fingerprint.equals() compare digests with node:crypto
+// timingSafeEqual, which Node documents as leaking no timing information
+// about the bytes compared. No test here
+// measures that time: an early-exit compare of a 32-byte digest would
+// differ by nanoseconds, far below the jitter of a shared test machine
+// (scheduling, JIT tiers, garbage collection), so a timing test could not
+// fail reliably. These tests check what the compare must do instead: a
+// difference in any byte position rejects, and unequal lengths give false
+// where timingSafeEqual alone would throw.
+describe("digest comparison", () => {
+  const der = fixtureBytes("certs/gaia-like.der");
+  const sha256 = createHash("sha256").update(der).digest();
+  const sha1 = createHash("sha1").update(der).digest();
+
+  /** Returns a copy of the bytes with one bit flipped at the index. */
+  function flipped(bytes: Uint8Array, index: number): Uint8Array {
+    const copy = new Uint8Array(bytes);
+    copy[index] = (copy[index] ?? 0) ^ 0x01;
+    return copy;
+  }
+
+  const positions: [string, (length: number) => number][] = [
+    ["first", () => 0],
+    ["middle", (length) => length >> 1],
+    ["last", (length) => length - 1],
+  ];
+  for (const [position, indexOf] of positions) {
+    it(`matchPins() rejects a ${position}-byte difference`, () => {
+      const pins = [
+        new Fingerprint(
+          "certificate",
+          "SHA-256",
+          flipped(sha256, indexOf(sha256.length)),
+        ),
+        new Fingerprint(
+          "certificate",
+          "SHA-1",
+          flipped(sha1, indexOf(sha1.length)),
+        ),
+        new Fingerprint(
+          "certificate",
+          "SHA-1",
+          flipped(sha1.subarray(0, 16), indexOf(16)),
+          { words: true },
+        ),
+      ];
+      for (const pin of pins) {
+        assert.equal(matchPins(der, [pin]), undefined, pin.text);
+      }
+    });
+
+    it(`equals() rejects a ${position}-byte difference`, () => {
+      const pin = new Fingerprint("certificate", "SHA-256", sha256);
+      const other = new Fingerprint(
+        "certificate",
+        "SHA-256",
+        flipped(sha256, indexOf(sha256.length)),
+      );
+      assert.equal(pin.equals(other), false);
+      assert.equal(other.equals(pin), false);
+    });
+  }
+
+  it("matchPins() accepts the unchanged digests", () => {
+    const pin = new Fingerprint("certificate", "SHA-256", sha256);
+    assert.equal(matchPins(der, [pin]), pin);
+  });
+
+  it("equals() gives false for unequal lengths", () => {
+    const full = new Fingerprint("certificate", "SHA-1", sha1);
+    const words = new Fingerprint(
+      "certificate",
+      "SHA-1",
+      sha1.subarray(0, 16),
+      {
+        words: true,
+      },
+    );
+    const longer = new Fingerprint("certificate", "SHA-256", sha256);
+    // The raw primitive throws on unequal lengths, which the guard avoids.
+    assert.throws(() => timingSafeEqual(full.bytes, words.bytes), RangeError);
+    assert.equal(full.equals(words), false);
+    assert.equal(words.equals(full), false);
+    assert.equal(full.equals(longer), false);
+    assert.equal(longer.equals(full), false);
+  });
+
+  it("matchPins() checks pins of mixed lengths", () => {
+    const pins = [
+      new Fingerprint("certificate", "SHA-512", new Uint8Array(64)),
+      new Fingerprint("certificate", "SHA-1", flipped(sha1, 19)),
+      new Fingerprint("certificate", "SHA-1", new Uint8Array(16), {
+        words: true,
+      }),
+      new Fingerprint("public-key", "SHA-256", new Uint8Array(32)),
+    ];
+    assert.equal(matchPins(der, pins), undefined);
+    const matching = new Fingerprint("certificate", "SHA-256", sha256);
+    assert.equal(matchPins(der, [...pins, matching]), matching);
   });
 });
