@@ -1,8 +1,9 @@
 // Turning a failed connection attempt into a ConnectionError: the kind of
 // failure, and a message that names the stage it failed in and what to check.
 
+import type tls from "node:tls";
 import { isIP } from "node:net";
-import { ConnectionError, formatHostPort } from "./errors.ts";
+import { CertpinError, ConnectionError, formatHostPort } from "./errors.ts";
 
 /** How far a connection attempt got, for the error messages. */
 export type Phase = "dns" | "tcp" | "handshake";
@@ -123,6 +124,40 @@ export class ConnectionProgress {
       }.`,
     );
   }
+}
+
+/**
+ * Rewrites the socket's `error` events until the handshake completed, so
+ * every listener, including ones added later by the caller, receives a
+ * ConnectionError. Errors after the handshake pass unchanged, because
+ * HTTP clients branch on their `code` (ECONNRESET) to retry requests.
+ */
+export function classifyErrorsUntilConnected(
+  socket: tls.TLSSocket,
+  progress: ConnectionProgress,
+): void {
+  const emit = socket.emit as (
+    this: tls.TLSSocket,
+    event: string | symbol,
+    ...args: unknown[]
+  ) => boolean;
+  socket.emit = function (
+    this: tls.TLSSocket,
+    event: string | symbol,
+    ...args: unknown[]
+  ): boolean {
+    if (event === "error" && !progress.connected) {
+      const [error] = args;
+      const converted = error instanceof CertpinError
+        ? error
+        : progress.classify(error);
+      return emit.call(this, event, converted);
+    }
+    return emit.call(this, event, ...args);
+  } as typeof socket.emit;
+  socket.once("secureConnect", () => {
+    progress.connected = true;
+  });
 }
 
 const DNS_CODES = new Set([

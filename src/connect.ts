@@ -13,9 +13,11 @@
 import tls from "node:tls";
 import { isIP, type LookupFunction } from "node:net";
 import { Buffer } from "node:buffer";
-import { X509Certificate } from "node:crypto";
-import { CertpinError, ConnectionError } from "./errors.ts";
-import { ConnectionProgress } from "./_connection_errors.ts";
+import {
+  classifyErrorsUntilConnected,
+  ConnectionProgress,
+} from "./_connection_errors.ts";
+import { checkTrusted } from "./_check_trusted.ts";
 import { peerCertificateDer, trackSessions } from "./_peer_certificate.ts";
 
 /** The deadline for connecting when none is given, in milliseconds. */
@@ -211,83 +213,6 @@ function validateOptions(options: TlsConnectionOptions): void {
   if (lookup !== undefined && typeof lookup !== "function") {
     throw new TypeError(
       `Cannot connect to "${options.host}": lookup must be a function with the signature of dns.lookup, got ${typeof lookup}`,
-    );
-  }
-}
-
-/**
- * Rewrites the socket's `error` events until the handshake completed, so
- * every listener, including ones added later by the caller, receives a
- * ConnectionError. Errors after the handshake pass unchanged, because
- * HTTP clients branch on their `code` (ECONNRESET) to retry requests.
- */
-function classifyErrorsUntilConnected(
-  socket: tls.TLSSocket,
-  progress: ConnectionProgress,
-): void {
-  const emit = socket.emit as (
-    this: tls.TLSSocket,
-    event: string | symbol,
-    ...args: unknown[]
-  ) => boolean;
-  socket.emit = function (
-    this: tls.TLSSocket,
-    event: string | symbol,
-    ...args: unknown[]
-  ): boolean {
-    if (event === "error" && !progress.connected) {
-      const [error] = args;
-      const converted = error instanceof CertpinError
-        ? error
-        : progress.classify(error);
-      return emit.call(this, event, converted);
-    }
-    return emit.call(this, event, ...args);
-  } as typeof socket.emit;
-  socket.once("secureConnect", () => {
-    progress.connected = true;
-  });
-}
-
-/**
- * Checks, for `pin+ca`, that the runtime trusted the chain and that the
- * certificate names the host. The host check runs here and not only in
- * the runtime, because Node skips it on a resumed session.
- */
-function checkTrusted(
-  socket: tls.TLSSocket,
-  servername: string,
-  progress: ConnectionProgress,
-): void {
-  if (!socket.authorized) {
-    const reason = String(socket.authorizationError ?? "unknown reason");
-    socket.destroy(
-      new ConnectionError(
-        `TLS handshake with ${progress.where} failed: the certificate chain is not trusted (${reason}). Check the CA certificates given, or verify by pin only.`,
-        { kind: "handshake", host: progress.host, port: progress.port },
-      ),
-    );
-    return;
-  }
-  let der: Uint8Array;
-  try {
-    der = peerCertificateDer(socket, progress.host, progress.port);
-  } catch (error) {
-    socket.destroy(error as Error);
-    return;
-  }
-  const certificate = new X509Certificate(der);
-  const named = isIP(servername) === 0
-    ? certificate.checkHost(servername)
-    : certificate.checkIP(servername);
-  if (named === undefined) {
-    const names = certificate.subjectAltName ??
-      `no alternative names, ${certificate.subject.replaceAll("\n", ", ")}`;
-    socket.destroy(
-      new ConnectionError(
-        `TLS handshake with ${progress.where} failed: the certificate does not name "${servername}" (it lists ${names}). Connect with a name the certificate lists, or verify by pin only.`,
-        { kind: "handshake", host: progress.host, port: progress.port },
-      ),
     );
   }
 }
