@@ -33,6 +33,13 @@ export interface PinRecord {
   addedBy: string;
   /** The certificate the pin was taken from; absent for imported pins. */
   certificate?: PinnedCertificate;
+  /**
+   * SHA-1 fingerprints of the certificates the server sends after the one
+   * pinned, in order. It is kept from a Go SDK `fingerprints.json` chain
+   * value, whose leaf is the pin, so an export for the Go SDK writes the
+   * whole value again.
+   */
+  chain?: Fingerprint[];
 }
 
 /** The pins stored for one target. */

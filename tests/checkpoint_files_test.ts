@@ -155,6 +155,20 @@ describe("writeSdkPinFile()", () => {
     }
   });
 
+  it("writes back a Go SDK chain value it read", () => {
+    const chain = (LEAF.sha1 + ROOT.sha1).replaceAll(":", "").toLowerCase();
+    const [entry] =
+      readSdkPinFile(JSON.stringify({ "192.0.2.20": chain })).entries;
+    assert.ok(entry !== undefined);
+
+    const text = writeSdkPinFile(
+      [{ host: entry.host, pins: [entry.pin], chain: entry.chain ?? [] }],
+      "go",
+    );
+
+    assert.deepEqual(JSON.parse(text), { "192.0.2.20": chain });
+  });
+
   it("rejects a public-key pin alone", () => {
     assert.throws(
       () =>

@@ -28,6 +28,8 @@ const SHA256 =
   "SHA-256:55:68:4B:CF:7C:CC:B4:A4:01:0C:6E:D4:E7:13:D1:A8:E5:EC:AA:38:46:CC:B0:9E:F5:AF:34:0B:45:BE:CD:8C";
 const SHA1 =
   "SHA-1:A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D";
+const ROOT_SHA1 =
+  "SHA-1:E4:6B:7E:7A:01:98:FB:56:88:21:0C:41:2E:9C:9D:A6:35:86:41:F5";
 
 const createdFolders: string[] = [];
 
@@ -197,6 +199,50 @@ describe("PinStore", () => {
     ]);
   });
 
+  it("keeps a Go SDK chain as version 2", async () => {
+    const temp = temporaryFolder();
+    const store = new PinStore({ path: temp.path });
+    await store.addPin("plain.test", 443, record(SHA256));
+    assert.equal(JSON.parse(readFileSync(temp.path, "utf8")).version, 1);
+    const chain = [parseFingerprint(ROOT_SHA1), parseFingerprint(SHA1)];
+
+    await store.addPin("chain.test", 443, { ...record(SHA1), chain });
+
+    const file = JSON.parse(readFileSync(temp.path, "utf8"));
+    assert.equal(file.version, 2);
+    assert.deepEqual(file.targets["chain.test:443"].pins[0].chain, [
+      ROOT_SHA1,
+      SHA1,
+    ]);
+    assert.equal(file.targets["plain.test:443"].pins[0].chain, undefined);
+    const stored = await new PinStore({ path: temp.path }).get(
+      "chain.test",
+      443,
+    );
+    assert.deepEqual(stored?.pins[0]?.chain?.map(String), [ROOT_SHA1, SHA1]);
+    assert.equal(
+      (await store.get("plain.test", 443))?.pins[0]?.chain,
+      undefined,
+    );
+
+    await store.remove("chain.test", 443);
+    assert.equal(JSON.parse(readFileSync(temp.path, "utf8")).version, 1);
+  });
+
+  it("reads a version 1 file", async () => {
+    const temp = temporaryFolder();
+    const text = `{"version": 1, "targets": {"a.test:443": {"pins": [
+      {"pin": ${VALID_PIN}, "added": "2026-01-01T00:00:00Z", "addedBy": "x"}]}}}`;
+    writeFileSync(join(temp.folder, "pins.json"), text);
+    const store = new PinStore({ path: join(temp.folder, "pins.json") });
+
+    assert.deepEqual((await store.pinsFor("a.test", 443)).map(String), [
+      SHA256,
+    ]);
+    await store.addPin("b.test", 443, record(SHA1));
+    assert.equal(JSON.parse(readFileSync(store.path, "utf8")).version, 1);
+  });
+
   it("reading a missing file creates nothing", async () => {
     const temp = temporaryFolder();
     const store = new PinStore({ path: temp.path });
@@ -287,9 +333,36 @@ const INVALID_FILES: {
   },
   {
     name: "unknown future version",
-    text: `{"version": 2, "targets": {}}`,
+    text: `{"version": 3, "targets": {}}`,
     line: 0,
-    problem: "newer certpin",
+    problem: "reads versions 1 to 2 only",
+  },
+  {
+    name: "version that is not a number",
+    text: `{\n"version": "2", "targets": {}}`,
+    line: 2,
+    problem: '"version" is "2"; expected 1 to 2',
+  },
+  {
+    name: "chain in a version 1 file",
+    text:
+      `{"version": 1, "targets": {"a.test:443": {"pins": [{"pin": ${VALID_PIN},\n "chain": ["${SHA1}"], "added": "2026-01-01T00:00:00Z", "addedBy": "x"}]}}}`,
+    line: 2,
+    problem: '"chain" needs "version": 2',
+  },
+  {
+    name: "chain with a SHA-256",
+    text:
+      `{"version": 2, "targets": {"a.test:443": {"pins": [{"pin": ${VALID_PIN}, "chain": [\n"${SHA1}",\n"${SHA256}"], "added": "2026-01-01T00:00:00Z", "addedBy": "x"}]}}}`,
+    line: 3,
+    problem: 'item 2 of "chain"',
+  },
+  {
+    name: "empty chain",
+    text:
+      `{"version": 2, "targets": {"a.test:443": {"pins": [{"pin": ${VALID_PIN},\n "chain": [], "added": "2026-01-01T00:00:00Z", "addedBy": "x"}]}}}`,
+    line: 2,
+    problem: "non-empty array of SHA-1",
   },
   {
     name: "missing version",
@@ -464,7 +537,7 @@ describe("pin store locking", () => {
 });
 
 describe("pin store boundaries", () => {
-  // The clients take pins through PinLookup and know no store module. The
+  // The clients take pins through PinLookup and import no store module. The
   // CLI uses the store's public modules, never its private helpers.
   const storeModule =
     /(^|\/)(store|store_\w+|_store_\w+|_file_lock|_json_positions|atomic_write|checkpoint_files)\.[jt]s$/;

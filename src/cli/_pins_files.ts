@@ -9,7 +9,7 @@ import {
   type SdkPinWriteEntry,
   writeSdkPinFile,
 } from "../checkpoint_files.ts";
-import { formatHostPort } from "../errors.ts";
+import { CertpinError, formatHostPort } from "../errors.ts";
 import type { Fingerprint } from "../fingerprint.ts";
 import { parseFingerprints } from "../parse.ts";
 import type { PinRecord, PinStoreEntry } from "../store.ts";
@@ -32,8 +32,14 @@ export const EXPORT_FORMATS = [
 interface ImportItem {
   host: string;
   port: number;
-  pins: Fingerprint[];
+  pins: ImportPin[];
   note?: string;
+}
+
+/** A pin to import, with the Go SDK chain that follows it, when read. */
+interface ImportPin {
+  pin: Fingerprint;
+  chain?: Fingerprint[];
 }
 
 /** Runs `certpin pins import FILE [--host HOST] [--replace]`. */
@@ -67,7 +73,7 @@ export async function runImport(args: string[], io: CliIo): Promise<number> {
   const lines: string[] = [];
   for (const [index, item] of items.entries()) {
     const outcome = outcomes[index] ?? "skipped";
-    const pins = item.pins.map((pin) => pin.text).join(", ");
+    const pins = item.pins.map(({ pin }) => pin.text).join(", ");
     const reason = outcome === "skipped" ? "  (a different pin is stored)" : "";
     lines.push(
       `${outcome.padEnd(8)} ${
@@ -137,7 +143,9 @@ function readPinFile(
       items: entries.map((entry) => ({
         host: entry.host,
         port: entry.port,
-        pins: entry.pins.map((record) => record.pin),
+        pins: entry.pins.map(({ pin, chain }) =>
+          chain === undefined ? { pin } : { pin, chain }
+        ),
       })),
       problems: [],
     };
@@ -147,7 +155,11 @@ function readPinFile(
     items: sdkFile.entries.map((entry) => ({
       host: entry.host,
       port: entry.port,
-      pins: [entry.pin],
+      pins: [
+        entry.chain === undefined
+          ? { pin: entry.pin }
+          : { pin: entry.pin, chain: entry.chain },
+      ],
       ...(entry.note === undefined ? {} : { note: entry.note }),
     })),
     problems: sdkFile.problems,
@@ -167,7 +179,7 @@ function isStoreFile(text: string): boolean {
 
 function forHost(hostText: string, text: string): ImportItem {
   const { host, port } = parseTarget(hostText);
-  return { host, port, pins: parseFingerprints(text) };
+  return { host, port, pins: parseFingerprints(text).map((pin) => ({ pin })) };
 }
 
 function importItem(
@@ -177,17 +189,18 @@ function importItem(
   replace: boolean,
 ): "added" | "present" | "replaced" | "skipped" {
   const key = formatHostPort(item.host, item.port);
-  const records: PinRecord[] = item.pins.map((pin) => ({
+  const records: PinRecord[] = item.pins.map(({ pin, chain }) => ({
     pin,
     added: new Date(),
     addedBy,
+    ...(chain === undefined ? {} : { chain }),
   }));
   const existing = entries.get(key);
   if (existing === undefined) {
     entries.set(key, { host: item.host, port: item.port, pins: records });
     return "added";
   }
-  const isStored = (pin: Fingerprint) =>
+  const isStored = ({ pin }: ImportPin) =>
     existing.pins.some((record) => record.pin.equals(pin));
   if (item.pins.every(isStored)) return "present";
   if (!replace) return "skipped";
@@ -242,8 +255,10 @@ function sdkFormat(format: string): SdkPinFileFormat {
 /**
  * Writes entries as an SDK file. The fingerprints of the pinned certificate
  * count as pins, so a target pinned by SHA-256 still gets its SHA-1 for the
- * Python and Go formats. Targets without the needed hash are left out, each
- * with a warning.
+ * Python and Go formats. The pins of a target are tried one stored pin at a
+ * time, in order, so a Go SDK chain is written only after the leaf it was
+ * read with. Targets without the needed hash are left out, each with a
+ * warning.
  */
 function writeSdkFile(
   entries: readonly PinStoreEntry[],
@@ -252,27 +267,50 @@ function writeSdkFile(
 ): string {
   const writable: SdkPinWriteEntry[] = [];
   for (const entry of entries) {
-    const candidate: SdkPinWriteEntry = {
-      host: entry.host,
-      port: entry.port,
-      pins: entry.pins.flatMap((record) => [
-        record.pin,
-        ...(record.certificate === undefined ? [] : [
-          `SHA-1:${record.certificate.sha1}`,
-          `SHA-256:${record.certificate.sha256}`,
-        ]),
-      ]),
-    };
-    try {
-      writeSdkPinFile([candidate], format);
+    const candidates = entry.pins.map((record) => sdkEntry(entry, record));
+    const candidate = candidates.find((item) =>
+      sdkProblem(item, format) === undefined
+    );
+    if (candidate !== undefined) {
       writable.push(candidate);
-    } catch (error) {
-      io.stderr(
-        `certpin: left out ${formatHostPort(entry.host, entry.port)}: ${
-          error instanceof Error ? error.message : String(error)
-        }\n`,
-      );
+      continue;
     }
+    const allPins = { ...entry, pins: candidates.flatMap((item) => item.pins) };
+    io.stderr(
+      `certpin: left out ${formatHostPort(entry.host, entry.port)}: ${
+        sdkProblem(allPins, format)
+      }\n`,
+    );
   }
   return writeSdkPinFile(writable, format);
+}
+
+/** Returns one stored pin as an SDK entry, with its certificate's hashes. */
+function sdkEntry(entry: PinStoreEntry, record: PinRecord): SdkPinWriteEntry {
+  return {
+    host: entry.host,
+    port: entry.port,
+    pins: [
+      record.pin,
+      ...(record.certificate === undefined ? [] : [
+        `SHA-1:${record.certificate.sha1}`,
+        `SHA-256:${record.certificate.sha256}`,
+      ]),
+    ],
+    ...(record.chain === undefined ? {} : { chain: record.chain }),
+  };
+}
+
+/** Returns why an entry cannot be written in a format, or `undefined`. */
+function sdkProblem(
+  entry: SdkPinWriteEntry,
+  format: SdkPinFileFormat,
+): string | undefined {
+  try {
+    writeSdkPinFile([entry], format);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof CertpinError)) throw error;
+    return error.message;
+  }
 }

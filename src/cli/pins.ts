@@ -33,8 +33,9 @@ Manages the pin store that "certpin pin" writes and scripts read.
       Removes a target and all its pins.
   certpin pins import FILE [--host HOST] [--replace]
       Imports a Check Point SDK fingerprints file ({"server": "FINGERPRINT"},
-      also keyed "server:port"; the Go SDK's chain values import their leaf
-      part) or a certpin store file. With --host, FILE may instead hold
+      also keyed "server:port"; from a Go SDK chain value the leaf's SHA-1
+      is pinned and the rest of the chain kept for export) or a certpin
+      store file. With --host, FILE may instead hold
       fingerprints in any form certpin reads (OpenSSL or "api fingerprint"
       output, hex, sha256/BASE64), all stored for HOST. Each entry is
       reported as added, present, replaced or skipped; a target that already

@@ -261,12 +261,10 @@ describe("certpin pins import", () => {
       /^added\s+gw\.example\.test:443\s+SHA-1:A6:36/m,
     );
     assert.ok(result.stdout.includes("leaf"), "says the leaf was taken");
-    assert.deepEqual(
-      (await new PinStore({ path }).pinsFor("gw.example.test", 443)).map(
-        String,
-      ),
-      [`SHA-1:${GAIA.sha1}`],
-    );
+    const [stored] = (await new PinStore({ path }).get("gw.example.test", 443))
+      ?.pins ?? [];
+    assert.equal(stored?.pin.text, `SHA-1:${GAIA.sha1}`);
+    assert.deepEqual(stored?.chain?.map(String), [`SHA-1:${ROOT_SHA1}`]);
   });
 
   it("reports an unreadable entry and imports the rest", async () => {
@@ -412,6 +410,72 @@ describe("certpin pins export", () => {
         format,
       );
     }
+  });
+
+  it("round-trips SDK files through the store", async () => {
+    const hex = (text: string) => text.replaceAll(":", "");
+    const chain = hex(GAIA.sha1 + ROOT_SHA1).toLowerCase();
+    const cases: [string, Record<string, string>][] = [
+      ["checkpoint-python", {
+        "192.0.2.10": hex(GAIA.sha1),
+        "fw.example.test": hex(EC.sha1),
+      }],
+      ["checkpoint-java", {
+        "192.0.2.10:443": hex(GAIA.sha256),
+        "fw.example.test:4434": hex(EC.sha256),
+      }],
+      ["checkpoint-go", {
+        "gw.example.test": chain,
+        "192.0.2.10": hex(EC.sha1).toLowerCase(),
+      }],
+    ];
+    for (const [format, original] of cases) {
+      const folder = newFolder();
+      const file = join(folder, "fingerprints.txt");
+      const path = join(folder, "pins.json");
+      writeFileSync(file, JSON.stringify(original));
+
+      const imported = await pins("import", file, "--store", path);
+      const exported = await pins(
+        "export",
+        "--format",
+        format,
+        "--store",
+        path,
+      );
+
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.equal(exported.code, 0, exported.stderr);
+      assert.equal(exported.stderr, "", format);
+      assert.deepEqual(JSON.parse(exported.stdout), original, format);
+    }
+  });
+
+  it("keeps a Go SDK chain through a JSON export", async () => {
+    const folder = newFolder();
+    const file = join(folder, "fingerprints.json");
+    const chain = (GAIA.sha1 + ROOT_SHA1).replaceAll(":", "").toLowerCase();
+    writeFileSync(file, JSON.stringify({ "gw.example.test": chain }));
+    const path = join(folder, "pins.json");
+    const copy = join(folder, "copy.json");
+    const backup = join(folder, "backup.json");
+
+    const imported = await pins("import", file, "--store", path);
+    const exported = await pins("export", "-o", backup, "--store", path);
+    const restored = await pins("import", backup, "--store", copy);
+    const go = await pins(
+      "export",
+      "--format",
+      "checkpoint-go",
+      "--store",
+      copy,
+    );
+
+    for (const result of [imported, exported, restored, go]) {
+      assert.equal(result.code, 0, result.stderr);
+    }
+    assert.equal(JSON.parse(readFileSync(backup, "utf8")).version, 2);
+    assert.deepEqual(JSON.parse(go.stdout), { "gw.example.test": chain });
   });
 
   it("round-trips the store as JSON", async () => {
