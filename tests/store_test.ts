@@ -559,7 +559,7 @@ describe("pin store boundaries", () => {
   it("CLI imports no private store module", () => {
     const folder = new URL("../src/cli/", import.meta.url);
     const names = readdirSync(folder).filter((name) => /\.[jt]s$/.test(name));
-    assert.ok(names.includes(`_pins_files${sourceExtension()}`));
+    assert.ok(names.includes(`_pins_import${sourceExtension()}`));
     for (const name of names) {
       const imports = relativeImports(`../src/cli/${name.slice(0, -3)}`);
       assert.deepEqual(

@@ -20,7 +20,8 @@ import {
   STORE_HELP,
   STORE_OPTION,
 } from "./_store_options.ts";
-import { EXPORT_FORMATS, runExport, runImport } from "./_pins_files.ts";
+import { EXPORT_FORMATS, runExport } from "./_pins_export.ts";
+import { runImport } from "./_pins_import.ts";
 
 const HELP = `Usage: certpin pins <list|remove|import|export> [options]
 
