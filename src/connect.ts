@@ -20,7 +20,20 @@ import {
 import { checkTrusted } from "./_check_trusted.ts";
 import { peerCertificateDer, trackSessions } from "./_peer_certificate.ts";
 
-/** The deadline for connecting when none is given, in milliseconds. */
+/**
+ * The deadline for connecting when none is given, in milliseconds: 10 000.
+ * It covers DNS, TCP connect and the TLS handshake together.
+ *
+ * @example Allow a slow link three times as long
+ * ```ts
+ * import { ConnectionError, DEFAULT_TIMEOUT, getServerCertificate } from "@certpin/certpin";
+ * try {
+ *   await getServerCertificate("127.0.0.1:9", { timeout: 3 * DEFAULT_TIMEOUT });
+ * } catch (error) {
+ *   if (error instanceof ConnectionError) console.log(error.kind); // refused
+ * }
+ * ```
+ */
 export const DEFAULT_TIMEOUT = 10_000;
 
 /** Options of {@linkcode startTlsConnection} and {@linkcode openTlsConnection}. */
@@ -76,7 +89,7 @@ export interface TlsConnectionOptions {
  * @returns The socket, still connecting.
  * @throws {TypeError} When the host, port, timeout or lookup is invalid.
  *
- * @example Read the certificate of a local server
+ * @example Listen for a failed attempt
  * ```ts
  * import { startTlsConnection } from "@certpin/certpin";
  * const socket = startTlsConnection({ host: "127.0.0.1", port: 9, timeout: 500 });
@@ -226,7 +239,18 @@ function validateOptions(options: TlsConnectionOptions): void {
  *
  * @param socket The socket to close.
  * @param grace Milliseconds to wait for the server's close.
- * @returns A promise that resolves once the socket has closed.
+ * @returns A promise that resolves once the socket has closed; it never
+ * rejects.
+ *
+ * @example
+ * ```ts
+ * import { startTlsConnection } from "@certpin/certpin";
+ * import { closeSocket } from "./connect.ts";
+ * const socket = startTlsConnection({ host: "127.0.0.1", port: 9, timeout: 500 });
+ * socket.on("error", (error) => console.log(error.name)); // ConnectionError
+ * await closeSocket(socket);
+ * console.log(socket.closed); // true
+ * ```
  */
 export function closeSocket(
   socket: tls.TLSSocket,

@@ -65,6 +65,18 @@ export interface InvalidFingerprintDetails {
  * Thrown when text given as a fingerprint or pin cannot be read: a character
  * that is not hexadecimal, a wrong length, an algorithm that disagrees with
  * the length, or a hash too weak to pin.
+ *
+ * @example Show where the text went wrong
+ * ```ts
+ * import { InvalidFingerprintError, parseFingerprint } from "@certpin/certpin";
+ * try {
+ *   parseFingerprint("AB:CD:G1");
+ * } catch (error) {
+ *   if (error instanceof InvalidFingerprintError) {
+ *     console.log(error.input, error.position); // AB:CD:G1 6
+ *   }
+ * }
+ * ```
  */
 export class InvalidFingerprintError extends CertpinError {
   /** The text that was given, as received. */
@@ -86,7 +98,20 @@ export class InvalidFingerprintError extends CertpinError {
   }
 }
 
-/** Thrown when bytes or text given as a certificate are not a readable X.509 certificate. */
+/**
+ * Thrown when bytes or text given as a certificate are not a readable X.509
+ * certificate.
+ *
+ * @example
+ * ```ts
+ * import { certificateFingerprint, InvalidCertificateError } from "@certpin/certpin";
+ * try {
+ *   certificateFingerprint("not PEM text");
+ * } catch (error) {
+ *   if (error instanceof InvalidCertificateError) console.log(error.code); // INVALID_CERTIFICATE
+ * }
+ * ```
+ */
 export class InvalidCertificateError extends CertpinError {
   /**
    * Creates the error.
@@ -100,7 +125,20 @@ export class InvalidCertificateError extends CertpinError {
   }
 }
 
-/** Thrown when a target (`host`, `host:port`, `[v6]:port` or URL) cannot be read. */
+/**
+ * Thrown when a target (`host`, `host:port`, `[v6]:port` or URL) cannot be
+ * read.
+ *
+ * @example
+ * ```ts
+ * import { InvalidTargetError, parseTarget } from "@certpin/certpin";
+ * try {
+ *   parseTarget("https://127.0.0.1:0/");
+ * } catch (error) {
+ *   if (error instanceof InvalidTargetError) console.log(error.input); // https://127.0.0.1:0/
+ * }
+ * ```
+ */
 export class InvalidTargetError extends CertpinError {
   /** The target as given. */
   readonly input: string;
@@ -133,6 +171,20 @@ export interface PinMismatchDetails {
 /**
  * Thrown when a certificate matches none of the pins. The connection that
  * carried it has been closed before any application data was sent.
+ *
+ * @example Compare the expected pins with the certificate received
+ * ```ts
+ * import { PinMismatchError, verifyCertificate } from "@certpin/certpin";
+ * const pem = await Deno.readTextFile("tests/fixtures/certs/gaia-like.pem");
+ * try {
+ *   verifyCertificate(pem, ["sha256//5z1nrCykBe8eoOtvg+ORm2Sgh5y6vt4VuNzhJRL2rVE="]);
+ * } catch (error) {
+ *   if (error instanceof PinMismatchError) {
+ *     console.log(error.expected); // [ "sha256/5z1nrCykBe8eoOtvg+ORm2Sgh5y6vt4VuNzhJRL2rVE=" ]
+ *     console.log(error.certificate.fingerprints.publicKeyPin);
+ *   }
+ * }
+ * ```
  */
 export class PinMismatchError extends CertpinError {
   /** Host that was connected to, when known. */
@@ -186,6 +238,18 @@ export interface ConnectionErrorDetails {
  * Thrown when a TLS connection could not be made: the host name did not
  * resolve, the port refused, the deadline passed, the peer did not speak TLS,
  * or the handshake failed. `kind` tells which.
+ *
+ * @example Branch on the kind
+ * ```ts
+ * import { ConnectionError, getServerCertificate } from "@certpin/certpin";
+ * try {
+ *   await getServerCertificate("127.0.0.1:9", { timeout: 500 });
+ * } catch (error) {
+ *   if (error instanceof ConnectionError && error.kind === "refused") {
+ *     console.log(`nothing listens on port ${error.port}`);
+ *   }
+ * }
+ * ```
  */
 export class ConnectionError extends CertpinError {
   /** Why the connection failed. */
@@ -210,7 +274,23 @@ export class ConnectionError extends CertpinError {
   }
 }
 
-/** Thrown when the pin store file cannot be read, locked or written. */
+/**
+ * Thrown when the pin store file cannot be read, locked or written.
+ *
+ * @example
+ * ```ts
+ * import { PinStore, PinStoreError } from "@certpin/certpin";
+ * const path = await Deno.makeTempFile({ suffix: ".json" });
+ * await Deno.writeTextFile(path, "{ not JSON");
+ * try {
+ *   await new PinStore({ path }).entries();
+ * } catch (error) {
+ *   if (error instanceof PinStoreError) console.log(error.path === path); // true
+ * } finally {
+ *   await Deno.remove(path);
+ * }
+ * ```
+ */
 export class PinStoreError extends CertpinError {
   /** Path of the store file. */
   readonly path: string;
@@ -233,6 +313,21 @@ export class PinStoreError extends CertpinError {
  * Thrown when a pinned client is asked to connect to a host it has no pin
  * for: a request or redirect to another host, or a target missing from the
  * pin store. No connection to that host was opened.
+ *
+ * @example
+ * ```ts
+ * import { createPinnedFetch, UnpinnedHostError } from "@certpin/certpin";
+ * const fetch = createPinnedFetch({
+ *   pins: { "127.0.0.1:8443": "sha256/nL7FOxlhoCXx+1tpqKdpUy/8woW7Gwdmhshq36gUCVc=" },
+ * });
+ * try {
+ *   await fetch("https://127.0.0.1:9443/");
+ * } catch (error) {
+ *   if (error instanceof UnpinnedHostError) console.log(error.port); // 9443
+ * } finally {
+ *   await fetch.close();
+ * }
+ * ```
  */
 export class UnpinnedHostError extends CertpinError {
   /** Host that has no pin. */
@@ -258,6 +353,16 @@ export class UnpinnedHostError extends CertpinError {
  * Thrown when a Check Point SDK fingerprints file cannot be read, or pins
  * cannot be written in an SDK file's format (such as a public-key pin, which
  * those files cannot hold).
+ *
+ * @example
+ * ```ts
+ * import { readSdkPinFile, SdkPinFileError } from "@certpin/certpin";
+ * try {
+ *   readSdkPinFile("[]");
+ * } catch (error) {
+ *   if (error instanceof SdkPinFileError) console.log(error.message);
+ * }
+ * ```
  */
 export class SdkPinFileError extends CertpinError {
   /**

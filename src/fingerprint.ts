@@ -78,6 +78,16 @@ export class Fingerprint {
    * @throws {RangeError} When the length does not fit the algorithm, a
    * public-key pin does not use SHA-256, or a words pin is not 16 bytes of a
    * certificate's SHA-1.
+   *
+   * @example Pin a digest computed elsewhere
+   * ```ts
+   * import { createHash } from "node:crypto";
+   * import { Fingerprint, matchPins } from "@certpin/certpin";
+   * const der = await Deno.readFile("tests/fixtures/certs/gaia-like.der");
+   * const digest = createHash("sha256").update(der).digest();
+   * const pin = new Fingerprint("certificate", "SHA-256", digest);
+   * console.log(matchPins(der, [pin]) === pin); // true
+   * ```
    */
   constructor(
     kind: PinKind,
@@ -110,7 +120,20 @@ export class Fingerprint {
     this.words = words;
   }
 
-  /** The canonical text form: `SHA-256:AB:CD:…`, `sha256/BASE64` or `words:KERR LOOT …`. */
+  /**
+   * The canonical text form: `SHA-256:AB:CD:…`, `sha256/BASE64` or
+   * `words:KERR LOOT …`. {@linkcode parseFingerprint} reads it back.
+   *
+   * @returns The canonical text.
+   *
+   * @example
+   * ```ts
+   * import { parseFingerprint } from "@certpin/certpin";
+   * const pin = parseFingerprint("a6364d05e452696d0b86f1c64c9c7cd6b5a4254d");
+   * console.log(pin.text);
+   * // SHA-1:A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D
+   * ```
+   */
   get text(): string {
     if (this.words) return `words:${bytesToWords(this.bytes)}`;
     return this.kind === "public-key"
@@ -119,10 +142,22 @@ export class Fingerprint {
   }
 
   /**
-   * Compares with another fingerprint in constant time for equal lengths.
+   * Compares with another fingerprint. Bytes of equal length are compared
+   * with `node:crypto` `timingSafeEqual`, whose time does not depend on
+   * where they differ. Unequal lengths give false, not an error.
    *
    * @param other The fingerprint to compare with.
    * @returns True when kind, algorithm, form and bytes are equal.
+   *
+   * @example The same SHA-1 written two ways
+   * ```ts
+   * import { parseFingerprint } from "@certpin/certpin";
+   * const openssl = parseFingerprint(
+   *   "SHA1 Fingerprint=A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D",
+   * );
+   * const hex = parseFingerprint("a6364d05e452696d0b86f1c64c9c7cd6b5a4254d");
+   * console.log(openssl.equals(hex)); // true
+   * ```
    */
   equals(other: Fingerprint): boolean {
     return this.kind === other.kind && this.algorithm === other.algorithm &&
@@ -131,12 +166,35 @@ export class Fingerprint {
       timingSafeEqual(this.bytes, other.bytes);
   }
 
-  /** Returns the canonical text form. */
+  /**
+   * Returns the canonical text form, the same as {@linkcode Fingerprint.text}.
+   *
+   * @returns The canonical text.
+   *
+   * @example
+   * ```ts
+   * import { parseFingerprint } from "@certpin/certpin";
+   * const pin = parseFingerprint("sha256/nL7FOxlhoCXx+1tpqKdpUy/8woW7Gwdmhshq36gUCVc=");
+   * console.log(`pinned ${pin}`); // pinned sha256/nL7FOxlhoCXx+1tpqKdpUy/8woW7Gwdmhshq36gUCVc=
+   * ```
+   */
   toString(): string {
     return this.text;
   }
 
-  /** Returns the canonical text form, so `JSON.stringify` writes it. */
+  /**
+   * Returns the canonical text form, so `JSON.stringify` writes it.
+   *
+   * @returns The canonical text.
+   *
+   * @example
+   * ```ts
+   * import { parseFingerprint } from "@certpin/certpin";
+   * const pin = parseFingerprint("a6364d05e452696d0b86f1c64c9c7cd6b5a4254d");
+   * console.log(JSON.stringify({ pin }));
+   * // {"pin":"SHA-1:A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D"}
+   * ```
+   */
   toJSON(): string {
     return this.text;
   }

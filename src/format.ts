@@ -41,7 +41,20 @@ export type FingerprintFormat =
   | "openssl"
   | "words";
 
-/** Every {@linkcode FingerprintFormat}, for validating a format given as text. */
+/**
+ * Every {@linkcode FingerprintFormat}, for validating a format given as text.
+ *
+ * @example Check a format read from a command line
+ * ```ts
+ * import { FINGERPRINT_FORMATS, type FingerprintFormat, formatFingerprint } from "@certpin/certpin";
+ * const requested: string = "hex";
+ * if (FINGERPRINT_FORMATS.includes(requested as FingerprintFormat)) {
+ *   const sha1 = "A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D";
+ *   console.log(formatFingerprint(sha1, requested as FingerprintFormat));
+ *   // a6364d05e452696d0b86f1c64c9c7cd6b5a4254d
+ * }
+ * ```
+ */
 export const FINGERPRINT_FORMATS: readonly FingerprintFormat[] = Object.freeze([
   "colon",
   "hex",
