@@ -97,13 +97,16 @@ export function summaryTable(results: readonly ComparisonResult[]): string {
     const goal = result.goal === undefined
       ? "none"
       : `${describeGoal(result.goal)}: ${result.met ? "met" : "missed"}`;
+    const cpu = result.cpuRatio === undefined
+      ? "–"
+      : result.cpuRatio.toFixed(3);
     return `| ${result.name} | ${formatDuration(result.baselineMs)} | ${
       formatDuration(result.certpinMs)
-    } | ${result.ratio.toFixed(3)} (${result.ratioKind}) | ${goal} |`;
+    } | ${result.ratio.toFixed(3)} (${result.ratioKind}) | ${cpu} | ${goal} |`;
   });
   return [
-    "| Benchmark | Baseline per op | certpin per op | Ratio | Goal |",
-    "|---|---|---|---|---|",
+    "| Benchmark | Baseline per op | certpin per op | Ratio | CPU ratio | Goal |",
+    "|---|---|---|---|---|---|",
     ...rows,
     "",
   ].join("\n");
