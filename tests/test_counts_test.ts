@@ -152,8 +152,9 @@ describe("countDenoTests()", () => {
   });
 });
 
-// A file whose tests skip themselves from inside their bodies, with the
-// output deno test printed for it with the skip marker preloaded.
+// Output in the form deno test prints with the skip marker preloaded: a
+// file whose tests skip themselves from inside their bodies, then a second
+// file with a passing test of the same name as a skipped one.
 const SKIPPED_OUTPUT = `running 2 tests from ./s_test.ts
 group ...
   skips itself ...
