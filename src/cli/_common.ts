@@ -12,12 +12,14 @@ import type { Readable } from "node:stream";
 import {
   CertpinError,
   ConnectionError,
+  formatHostPort,
   InvalidCertificateError,
   InvalidFingerprintError,
   InvalidTargetError,
   PinMismatchError,
   PinStoreError,
 } from "../errors.ts";
+import type { Target } from "../target.ts";
 
 /** Exit codes, the same for every command. */
 export const EXIT = {
@@ -209,6 +211,46 @@ export function parseIntegerOption(
     );
   }
   return number;
+}
+
+/**
+ * Converts an error of a pinned fetch into the error the CLI reports. undici
+ * raises its own network failures, such as a connection reset after the
+ * handshake or a header timeout, as `TypeError("fetch failed")` and a
+ * response body cut off as `TypeError("terminated")`, with the reason as
+ * `cause`. Those become a ConnectionError for the target (exit code 3),
+ * except a port that fetch blocks, which becomes a UsageError (exit code 2)
+ * because no retry can help. Every other error is returned unchanged.
+ *
+ * @param error The error the fetch, or the reading of its body, raised.
+ * @param target The host and port of the request's URL.
+ */
+export function fetchError(error: unknown, target: Target): unknown {
+  if (
+    !(error instanceof TypeError) ||
+    (error.message !== "fetch failed" && error.message !== "terminated")
+  ) {
+    return error;
+  }
+  const where = formatHostPort(target.host, target.port);
+  const cause = error.cause instanceof Error ? error.cause : error;
+  if (cause.message === "bad port") {
+    return new UsageError(
+      `Request to ${where} was not sent: fetch blocks the port of the URL or of a redirect, because it is on the Fetch standard's list of bad ports (such as 1, 25 or 6000). Use another port; certpin verify and certpin fingerprint still connect to it.`,
+    );
+  }
+
+  const code = (cause as { code?: unknown }).code;
+  const timedOut = typeof code === "string" && code.includes("TIMEOUT");
+  const message = error.message === "terminated"
+    ? `Response from ${where} ended before its body was complete: ${cause.message}.`
+    : `Request to ${where} failed: ${cause.message}.`;
+  return new ConnectionError(message, {
+    kind: timedOut ? "timeout" : "reset",
+    host: target.host,
+    port: target.port,
+    cause: error,
+  });
 }
 
 /**

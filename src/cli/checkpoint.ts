@@ -15,6 +15,7 @@ import {
   type CliIo,
   type Command,
   EXIT,
+  fetchError,
   parseCommandArgs,
   parseIntegerOption,
   UsageError,
@@ -178,9 +179,8 @@ async function loginAndLogout(
   credentials: { user: string; password: string; domain?: string },
 ): Promise<number> {
   const name = formatHostPort(target.host, target.port);
-  const base = `https://${name}/web_api/`;
   const login = readLoginReply(
-    await callApi(fetch, base, "login", credentials),
+    await callApi(fetch, target, "login", credentials),
   );
   io.stdout(
     [
@@ -195,7 +195,7 @@ async function loginAndLogout(
   );
 
   try {
-    await callApi(fetch, base, "logout", {}, login.sid);
+    await callApi(fetch, target, "logout", {}, login.sid);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     io.stderr(
@@ -210,20 +210,29 @@ async function loginAndLogout(
 /** Sends one web API command as a JSON POST and returns the parsed reply. */
 async function callApi(
   fetch: PinnedFetch,
-  base: string,
+  target: Target,
   command: string,
   body: Record<string, unknown>,
   sid?: string,
 ): Promise<unknown> {
-  const response = await fetch(new URL(command, base), {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(sid === undefined ? {} : { "x-chkp-sid": sid }),
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
+  const url = `https://${
+    formatHostPort(target.host, target.port)
+  }/web_api/${command}`;
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(sid === undefined ? {} : { "x-chkp-sid": sid }),
+      },
+      body: JSON.stringify(body),
+    });
+    text = await response.text();
+  } catch (error) {
+    throw fetchError(error, target);
+  }
   let reply: unknown;
   try {
     reply = JSON.parse(text);

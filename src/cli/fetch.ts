@@ -8,7 +8,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
-import { CertpinError, ConnectionError, formatHostPort } from "../errors.ts";
+import { formatHostPort } from "../errors.ts";
 import { createPinnedFetch, type PinnedFetch } from "../fetch.ts";
 import { normalizePins } from "../match.ts";
 import { parseTarget, type Target } from "../target.ts";
@@ -16,6 +16,7 @@ import {
   type CliIo,
   type Command,
   EXIT,
+  fetchError,
   parseCommandArgs,
   parseIntegerOption,
   UsageError,
@@ -135,7 +136,7 @@ async function runFetch(args: string[], io: CliIo): Promise<number> {
     if (values.verbose === true) {
       printRequest(io, method, new URL(url), headers, body);
     }
-    const response = await send(fetch, target, url, {
+    const response = await fetch(url, {
       method,
       headers: [...headers],
       ...(body === undefined ? {} : { body: new Uint8Array(body) }),
@@ -146,9 +147,11 @@ async function runFetch(args: string[], io: CliIo): Promise<number> {
     if (values.output === undefined) {
       io.stdout(new TextDecoder().decode(bytes));
     } else {
-      writeFileSync(values.output, bytes);
+      writeOutputFile(values.output, bytes);
     }
     return EXIT.ok;
+  } catch (error) {
+    throw fetchError(error, target);
   } finally {
     await fetch.close();
   }
@@ -178,44 +181,6 @@ function createFetch(
     },
     connectTimeout: timeout,
   });
-}
-
-/**
- * Sends the request. undici reports a network failure that is not one of
- * certpin's errors, such as a connection reset after the handshake, as
- * `TypeError("fetch failed")`. That becomes a ConnectionError, so the exit
- * code reports a network error.
- */
-async function send(
-  fetch: PinnedFetch,
-  target: Target,
-  url: string,
-  init: RequestInit,
-): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (error) {
-    if (
-      error instanceof CertpinError || !(error instanceof TypeError) ||
-      error.message !== "fetch failed"
-    ) {
-      throw error;
-    }
-    const cause = error.cause instanceof Error ? error.cause : error;
-    const code = (cause as { code?: unknown }).code;
-    const timedOut = typeof code === "string" && /TIMEOUT/.test(code);
-    throw new ConnectionError(
-      `Request to ${
-        formatHostPort(target.host, target.port)
-      } failed: ${cause.message}.`,
-      {
-        kind: timedOut ? "timeout" : "reset",
-        host: target.host,
-        port: target.port,
-        cause: error,
-      },
-    );
-  }
 }
 
 /**
@@ -251,6 +216,18 @@ function readBodyFile(path: string): Buffer {
   } catch (error) {
     throw new UsageError(
       `Cannot read --data-file "${path}": ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+  }
+}
+
+function writeOutputFile(path: string, bytes: Uint8Array): void {
+  try {
+    writeFileSync(path, bytes);
+  } catch (error) {
+    throw new UsageError(
+      `Cannot write the response body to -o "${path}": ${
         error instanceof Error ? error.message : String(error)
       }`,
     );

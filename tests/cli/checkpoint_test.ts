@@ -17,6 +17,7 @@ import {
   waitUntilClosed,
 } from "../helpers/checkpoint_mock.ts";
 import { runCliInProcess } from "../helpers/cli.ts";
+import { findRefusedPort, startTlsServer } from "../helpers/servers.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -194,6 +195,79 @@ describe("certpin checkpoint login", () => {
       unpinned.stderr,
       /No pin for 127\.0\.0\.1:\d+ in the pin store/,
     );
+  });
+
+  it("reports a refused port with 3", async () => {
+    const port = await findRefusedPort();
+    const result = await runCliInProcess([
+      "checkpoint",
+      "login",
+      `127.0.0.1:${port}`,
+      "--user",
+      "admin",
+      "--pin",
+      right.sha256,
+    ], { env: { CHECKPOINT_PASSWORD: PASSWORD } });
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /refused/);
+    assert.equal(result.stdout, "");
+  });
+
+  it("reports a dropped connection with 3", async () => {
+    // The server matches the pin, then closes as soon as the request arrives.
+    const dropping = await startTlsServer({
+      cert: right.certPem,
+      key: right.keyPem,
+      respond: "none",
+      onSecureConnection: (socket) =>
+        socket.once("data", () => socket.destroy()),
+    });
+    try {
+      const result = await runCliInProcess([
+        "checkpoint",
+        "login",
+        `127.0.0.1:${dropping.port}`,
+        "--user",
+        "admin",
+        "--pin",
+        right.sha256,
+      ], { env: { CHECKPOINT_PASSWORD: PASSWORD } });
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(
+        result.stderr,
+        /^certpin: Request to 127\.0\.0\.1:\d+ failed: other side closed\.$/m,
+      );
+      assert.doesNotMatch(result.stderr, /unexpected error/);
+      assert.ok(!result.stderr.includes(PASSWORD));
+    } finally {
+      await dropping.close();
+    }
+  });
+
+  it("reports a blocked port as certpin fetch does", async () => {
+    // Port 1 is on the Fetch standard's list of bad ports: fetch never
+    // connects to it, so both commands report it without a network error.
+    const login = await runCliInProcess([
+      "checkpoint",
+      "login",
+      "127.0.0.1:1",
+      "--user",
+      "admin",
+      "--pin",
+      right.sha256,
+    ], { env: { CHECKPOINT_PASSWORD: PASSWORD } });
+    const fetch = await runCliInProcess([
+      "fetch",
+      "https://127.0.0.1:1/web_api/login",
+      "--pin",
+      right.sha256,
+    ]);
+    assert.equal(login.code, 2, login.stderr);
+    assert.equal(fetch.code, 2, fetch.stderr);
+    assert.match(login.stderr, /Request to 127\.0\.0\.1:1 was not sent/);
+    assert.match(login.stderr, /list of bad ports/);
+    assert.equal(login.stderr, fetch.stderr);
+    assert.doesNotMatch(login.stderr, /unexpected error/);
   });
 
   it("rejects bad usage with 2", async () => {

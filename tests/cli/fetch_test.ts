@@ -10,8 +10,8 @@ import {
   type GeneratedCertificate,
 } from "../helpers/certificates.ts";
 import { type HttpsServer, startHttpsServer } from "../helpers/https_server.ts";
-import { runCliInProcess, runCliProcess } from "../helpers/cli.ts";
-import { findRefusedPort } from "../helpers/servers.ts";
+import { IS_DENO, runCliInProcess, runCliProcess } from "../helpers/cli.ts";
+import { findRefusedPort, startTlsServer } from "../helpers/servers.ts";
 
 interface Seen {
   method: string;
@@ -263,6 +263,79 @@ describe("certpin fetch", () => {
     ]);
     assert.equal(result.code, 3);
     assert.match(result.stderr, /refused/);
+  });
+
+  it("fails with 3 when the connection drops", async () => {
+    const dropping = await startTlsServer({
+      cert: right.certPem,
+      key: right.keyPem,
+      respond: "none",
+      onSecureConnection: (socket) =>
+        socket.once("data", () => socket.destroy()),
+    });
+    try {
+      const result = await runCliInProcess([
+        "fetch",
+        `https://127.0.0.1:${dropping.port}/`,
+        "--pin",
+        right.sha256,
+      ]);
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(
+        result.stderr,
+        /^certpin: Request to 127\.0\.0\.1:\d+ failed: other side closed\.$/m,
+      );
+    } finally {
+      await dropping.close();
+    }
+  });
+
+  it("fails with 3 when the body is cut off", async (context) => {
+    // NOTE: with undici 7.30.3 in Deno 2.9.6, reading a fetch body whose
+    // connection breaks never settles, so this runs only under Node.
+    if (IS_DENO) {
+      context.skip("a cut-off fetch body never settles in Deno");
+      return;
+    }
+    const cutting = await startTlsServer({
+      cert: right.certPem,
+      key: right.keyPem,
+      respond: "none",
+      onSecureConnection: (socket) =>
+        socket.once("data", () => {
+          socket.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nshort");
+          setTimeout(() => socket.destroy(), 50);
+        }),
+    });
+    try {
+      const result = await runCliInProcess([
+        "fetch",
+        `https://127.0.0.1:${cutting.port}/`,
+        "--pin",
+        right.sha256,
+      ]);
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(
+        result.stderr,
+        /Response from 127\.0\.0\.1:\d+ ended before its body was complete/,
+      );
+    } finally {
+      await cutting.close();
+    }
+  });
+
+  it("reports an unwritable -o file with 2", async () => {
+    const result = await runCliInProcess([
+      "fetch",
+      `https://127.0.0.1:${server.port}/`,
+      "--pin",
+      right.sha256,
+      "-o",
+      join(folder, "missing-folder", "out.txt"),
+    ]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /Cannot write the response body to -o/);
+    assert.doesNotMatch(result.stderr, /unexpected error/);
   });
 
   it("rejects bad usage with 2", async () => {
