@@ -65,7 +65,8 @@ export function readmeUrlExample(readme: string): string | undefined {
 
 /**
  * Returns the `deno run` commands of the README's "Deno and Node" section,
- * each split into words, with lines continued by a backslash joined.
+ * each split into words, with lines continued by a backslash joined. A
+ * command may start with `npx -y deno@VERSION run` instead of `deno run`.
  *
  * @param readme The README text.
  * @returns The commands, each without the leading `deno run`.
@@ -73,7 +74,8 @@ export function readmeUrlExample(readme: string): string | undefined {
 export function readmeDenoRunCommands(readme: string): string[][] {
   return codeBlocks(readmeSection(readme, "Deno and Node") ?? "", "sh")
     .flatMap((block) => block.replace(/\\\n\s*/g, " ").split("\n"))
-    .map((line) => line.trim().split(/\s+/))
+    .map((line) => line.trim().replace(/^npx -y deno@\S+ /, "deno "))
+    .map((line) => line.split(/\s+/))
     .filter((words) => words[0] === "deno" && words[1] === "run")
     .map((words) => words.slice(2));
 }
