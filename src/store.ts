@@ -205,9 +205,10 @@ export class PinStore {
   }
 
   /**
-   * Stores a pin for a target. When the target already has a different
-   * pin, `onConflict` decides: `reject` (the default) leaves the store as
-   * it was, `replace` drops the old pins, `append` keeps them beside the new.
+   * Stores a pin for a target. When the target already has pins,
+   * `onConflict` decides: `reject` (the default) leaves the store as it was,
+   * `append` keeps them beside the new pin, and `replace` drops every other
+   * pin, also when the new pin was among them.
    *
    * @param host Host name or IP address.
    * @param port TCP port.

@@ -52,15 +52,20 @@ export interface PinStoreEntry {
   pins: PinRecord[];
 }
 
-/** Action taken when a target already has a different pin. */
+/**
+ * What `PinStore.addPin()` does when the target already has pins:
+ * `reject` stores nothing unless the pin is among them, `append` adds the
+ * pin beside them, `replace` leaves the pin as the target's only pin.
+ */
 export type PinConflictAction = "reject" | "replace" | "append";
 
 /** The outcome of `PinStore.addPin()`. */
 export interface AddPinResult {
   /**
-   * `added` for a new target, `already-pinned` when the same pin was stored,
-   * `conflict` when a different pin was stored and the store was left as it
-   * was, `replaced` and `appended` after the matching conflict action.
+   * `added` for a new target; `already-pinned` when the pin was stored (for
+   * `replace`: stored as the only pin), so nothing changed; `conflict` when
+   * only different pins were stored and the store was left as it was;
+   * `replaced` and `appended` after the matching conflict action.
    */
   status: "added" | "already-pinned" | "conflict" | "replaced" | "appended";
   /** The target's entry before the call, when it had one. */
@@ -86,17 +91,22 @@ export function addPinToEntries(
     return { status: "added", previous };
   }
   const copy = { ...previous, pins: [...previous.pins] };
-  if (previous.pins.some((stored) => stored.pin.equals(record.pin))) {
-    return { status: "already-pinned", previous: copy };
+  const isStored = previous.pins.some((stored) =>
+    stored.pin.equals(record.pin)
+  );
+
+  // Replacing must leave exactly this pin, also when it is stored beside
+  // others: after a key compromise the old pins have to go.
+  if (onConflict === "replace") {
+    if (isStored && previous.pins.length === 1) {
+      return { status: "already-pinned", previous: copy };
+    }
+    previous.pins = [record];
+    return { status: "replaced", previous: copy };
   }
-  if (onConflict === "reject") {
-    return { status: "conflict", previous: copy };
-  }
-  previous.pins = onConflict === "replace"
-    ? [record]
-    : [...previous.pins, record];
-  return {
-    status: onConflict === "replace" ? "replaced" : "appended",
-    previous: copy,
-  };
+
+  if (isStored) return { status: "already-pinned", previous: copy };
+  if (onConflict === "reject") return { status: "conflict", previous: copy };
+  previous.pins = [...previous.pins, record];
+  return { status: "appended", previous: copy };
 }

@@ -174,16 +174,41 @@ describe("PinStore", () => {
       SHA1,
     ]);
 
-    assert.equal(
-      (await store.addPin("a.test", 443, record(SHA256), "replace")).status,
-      "already-pinned",
-    );
     const third = "sha256/nL7FOxlhoCXx+1tpqKdpUy/8woW7Gwdmhshq36gUCVc=";
     assert.equal(
       (await store.addPin("a.test", 443, record(third), "replace")).status,
       "replaced",
     );
     assert.deepEqual((await store.pinsFor("a.test", 443)).map(String), [third]);
+  });
+
+  it("addPin() replace keeps only a pin stored beside others", async () => {
+    const temp = temporaryFolder();
+    const store = new PinStore({ path: temp.path });
+    await store.addPin("a.test", 443, record(SHA1));
+    await store.addPin("a.test", 443, record(SHA256), "append");
+
+    const result = await store.addPin(
+      "a.test",
+      443,
+      record(SHA256, "again"),
+      "replace",
+    );
+
+    assert.equal(result.status, "replaced");
+    assert.deepEqual(result.previous?.pins.map((item) => item.pin.text), [
+      SHA1,
+      SHA256,
+    ]);
+    assert.deepEqual((await store.pinsFor("a.test", 443)).map(String), [
+      SHA256,
+    ]);
+    const before = readFileSync(temp.path);
+    assert.equal(
+      (await store.addPin("a.test", 443, record(SHA256), "replace")).status,
+      "already-pinned",
+    );
+    assert.deepEqual(readFileSync(temp.path), before);
   });
 
   it("remove() drops a target", async () => {

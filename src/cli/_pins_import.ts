@@ -187,8 +187,14 @@ function importItem(
   }
   const isStored = ({ pin }: ImportPin) =>
     existing.pins.some((record) => record.pin.equals(pin));
-  if (item.pins.every(isStored)) return "present";
-  if (!replace) return "skipped";
+  const allStored = item.pins.every(isStored);
+  if (!replace) return allStored ? "present" : "skipped";
+
+  // --replace leaves exactly the file's pins, so a pin stored beside them
+  // is removed even when all of them were stored already.
+  const isImported = (record: PinRecord) =>
+    item.pins.some(({ pin }) => pin.equals(record.pin));
+  if (allStored && existing.pins.every(isImported)) return "present";
   existing.pins = records;
   return "replaced";
 }

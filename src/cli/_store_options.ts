@@ -1,4 +1,5 @@
-// The `--store FILE` option that every pin store command takes.
+// The `--store FILE` option that every pin store command takes, and the
+// formatting of dates and counts that those commands share.
 
 import { PinStore, resolvePinStorePath } from "../store.ts";
 import type { CliIo } from "./_common.ts";
@@ -24,4 +25,12 @@ export function openStore(flag: string | undefined, io: CliIo): PinStore {
 /** Formats a date as `YYYY-MM-DD` (UTC). */
 export function formatDay(date: Date): string {
   return date.toISOString().slice(0, 10);
+}
+
+/**
+ * Formats a count with its noun, adding "s" unless the count is 1, such as
+ * "1 server" or "3 pins". Every noun passed has a regular plural.
+ */
+export function formatCount(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

@@ -9,6 +9,7 @@
 
 import { formatHostPort, PinMismatchError } from "../errors.ts";
 import { matchPins, verifyCertificate } from "../match.ts";
+import type { Fingerprint } from "../fingerprint.ts";
 import { parseFingerprint } from "../parse.ts";
 import { getServerCertificate } from "../server_certificate.ts";
 import type { PinConflictAction, PinRecord, PinStoreEntry } from "../store.ts";
@@ -24,6 +25,7 @@ import {
   UsageError,
 } from "./_common.ts";
 import {
+  formatCount,
   formatDay,
   openStore,
   STORE_HELP,
@@ -53,7 +55,8 @@ Options:
   --expect PIN       Store only if the certificate matches PIN (fingerprint in
                      any common form, or sha256/BASE64); may be repeated
   --yes              Store without asking
-  --replace          Replace the pins stored for the target
+  --replace          Keep only this certificate's pin for the target: every
+                     other stored pin is removed (and listed)
   --add              Keep the stored pins and add this one (planned renewal)
   --public-key       Store the public-key pin (sha256/BASE64), which survives
                      a renewal with the same key, instead of the fingerprint
@@ -132,13 +135,13 @@ async function runPin(args: string[], io: CliIo): Promise<number> {
       return EXIT.mismatch;
     }
   }
-  if (
-    stored !== undefined &&
-    matchPins(der, stored.pins.map((record) => record.pin))
-  ) {
-    io.stdout(
-      `${name} is already pinned to this certificate in ${store.path}.\n`,
-    );
+  const pin = parseFingerprint(
+    values["public-key"] === true
+      ? summary.fingerprints.publicKeyPin
+      : `SHA-256:${summary.fingerprints.sha256}`,
+  );
+  if (stored !== undefined && isAlreadyPinned(der, stored, pin, onConflict)) {
+    io.stdout(alreadyPinnedMessage(name, store.path, der, stored));
     return EXIT.ok;
   }
   if (stored !== undefined && onConflict === "reject") {
@@ -155,11 +158,7 @@ async function runPin(args: string[], io: CliIo): Promise<number> {
   if (typeof confirmation === "number") return confirmation;
 
   const record: PinRecord = {
-    pin: parseFingerprint(
-      values["public-key"] === true
-        ? summary.fingerprints.publicKeyPin
-        : `SHA-256:${summary.fingerprints.sha256}`,
-    ),
+    pin,
     added: new Date(),
     addedBy: `certpin pin ${confirmation}`,
     certificate: pinnedCertificate(summary),
@@ -179,6 +178,50 @@ async function runPin(args: string[], io: CliIo): Promise<number> {
     result.previous,
     summary,
   );
+}
+
+/**
+ * Decides whether the store already contains what the command would store, so
+ * nothing needs confirming: for `--replace`, the pin as the target's only
+ * pin; otherwise any stored pin that matches the certificate.
+ */
+function isAlreadyPinned(
+  der: Uint8Array,
+  stored: PinStoreEntry,
+  pin: Fingerprint,
+  onConflict: PinConflictAction,
+): boolean {
+  const pins = stored.pins.map((record) => record.pin);
+  if (onConflict === "replace") {
+    return pins.length === 1 && pins[0]?.equals(pin) === true;
+  }
+  return matchPins(der, pins) !== undefined;
+}
+
+/**
+ * Formats the message for a certificate that a stored pin already matches,
+ * naming the other pins the target still accepts and how to drop them.
+ */
+function alreadyPinnedMessage(
+  name: string,
+  storePath: string,
+  der: Uint8Array,
+  stored: PinStoreEntry,
+): string {
+  const others = stored.pins.filter((record) =>
+    matchPins(der, [record.pin]) === undefined
+  );
+  const lines = [
+    `${name} is already pinned to this certificate in ${storePath}.`,
+  ];
+  if (others.length > 0) {
+    lines.push(
+      `Also stored for ${name}, and not matching this certificate:`,
+      ...others.map((record) => `  ${record.pin.text}`),
+      `To keep only this certificate's pin, add --replace.`,
+    );
+  }
+  return lines.join("\n") + "\n";
 }
 
 /**
@@ -233,11 +276,20 @@ function report(
         io.stderr(formatConflict(name, previous, summary, false));
       }
       return EXIT.mismatch;
-    case "replaced":
+    case "replaced": {
+      const removed = (previous?.pins ?? []).filter((stored) =>
+        !stored.pin.equals(record.pin)
+      );
       io.stdout(
-        `Replaced the pins of ${name} with ${record.pin.text} in ${storePath}.\n`,
+        [
+          `Replaced the pins of ${name} in ${storePath}: ${record.pin.text} is now its only pin.`,
+          `Removed ${formatCount(removed.length, "pin")}:`,
+          ...removed.map((stored) => `  ${stored.pin.text}`),
+          "",
+        ].join("\n"),
       );
       return EXIT.ok;
+    }
     case "appended":
       io.stdout(
         `Added ${record.pin.text} to the pins of ${name} in ${storePath}.\n`,

@@ -40,7 +40,8 @@ Manages the pin store that "certpin pin" writes and scripts read.
       fingerprints in any form certpin reads (OpenSSL or "api fingerprint"
       output, hex, sha256/BASE64), all stored for HOST. Each entry is
       reported as added, present, replaced or skipped; a target that already
-      has a different pin is skipped unless --replace is given.
+      has a different pin is skipped unless --replace is given, which leaves
+      the target with exactly the file's pins.
       Exit codes: 0 all imported or present, 1 some skipped for a different
       pin, 2 some entries could not be read.
   certpin pins export [--format FORMAT] [-o FILE]

@@ -325,6 +325,86 @@ describe("certpin pin", () => {
     ]);
   });
 
+  it("--replace drops a pin stored beside this one", async () => {
+    const server = await serve(renewed);
+    const store = newStorePath();
+    await storeOldPin(store, server);
+    await pin(server, store, "--expect", renewed.sha256, "--add");
+    assert.deepEqual(await storedPins(store, server), [
+      `SHA-256:${first.sha256}`,
+      `SHA-256:${renewed.sha256}`,
+    ]);
+
+    const result = await pin(
+      server,
+      store,
+      "--expect",
+      renewed.sha256,
+      "--replace",
+    );
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(!result.stdout.includes("already pinned"), result.stdout);
+    assert.ok(
+      result.stdout.includes(
+        `SHA-256:${renewed.sha256} is now its only pin.\nRemoved 1 pin:\n  SHA-256:${first.sha256}\n`,
+      ),
+      result.stdout,
+    );
+    assert.deepEqual(await storedPins(store, server), [
+      `SHA-256:${renewed.sha256}`,
+    ]);
+  });
+
+  it("--replace without confirmation keeps both pins", async () => {
+    const server = await serve(renewed);
+    const store = newStorePath();
+    await storeOldPin(store, server);
+    await pin(server, store, "--expect", renewed.sha256, "--add");
+    const before = readFileSync(store, "utf8");
+
+    const result = await pin(server, store, "--replace");
+
+    assert.equal(result.code, 2);
+    assert.ok(result.stderr.includes("--expect"), result.stderr);
+    assert.equal(readFileSync(store, "utf8"), before);
+  });
+
+  it("already pinned names the other stored pins", async () => {
+    const server = await serve(renewed);
+    const store = newStorePath();
+    await storeOldPin(store, server);
+    await pin(server, store, "--expect", renewed.sha256, "--add");
+    const before = readFileSync(store, "utf8");
+
+    const result = await pin(server, store, "--expect", renewed.sha256);
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stdout.includes("already pinned"), result.stdout);
+    assert.ok(
+      result.stdout.includes(
+        `Also stored for 127.0.0.1:${server.port}, and not matching this certificate:\n  SHA-256:${first.sha256}\n`,
+      ),
+      result.stdout,
+    );
+    assert.ok(result.stdout.includes("add --replace"), result.stdout);
+    assert.equal(readFileSync(store, "utf8"), before);
+  });
+
+  it("--replace of the only pin changes nothing", async () => {
+    const server = await serve(first);
+    const store = newStorePath();
+    await pin(server, store, "--yes");
+    const before = readFileSync(store, "utf8");
+
+    const result = await pin(server, store, "--replace");
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stdout.includes("already pinned"), result.stdout);
+    assert.ok(!result.stdout.includes("Also stored"), result.stdout);
+    assert.equal(readFileSync(store, "utf8"), before);
+  });
+
   it("keeps both pins with --add", async () => {
     const server = await serve(renewed);
     const store = newStorePath();

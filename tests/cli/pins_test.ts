@@ -247,6 +247,32 @@ describe("certpin pins import", () => {
     );
   });
 
+  it("--replace drops a pin stored beside the file's", async () => {
+    const path = await storeWithPins();
+    await new PinStore({ path }).addPin("192.0.2.10", 443, {
+      pin: parseFingerprint(`SHA-1:${EC.sha1}`),
+      added: new Date("2026-02-03T00:00:00Z"),
+      addedBy: "certpin pin --add",
+    }, "append");
+    const file = join(newFolder(), "fingerprints.txt");
+    writeFileSync(
+      file,
+      JSON.stringify({ "192.0.2.10": EC.sha1.replaceAll(":", "") }),
+    );
+
+    const unchanged = await pins("import", file, "--store", path);
+    assert.equal(unchanged.code, 0, unchanged.stderr);
+    assert.match(unchanged.stdout, /^present\s+192\.0\.2\.10:443/m);
+
+    const replaced = await pins("import", file, "--replace", "--store", path);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(replaced.stdout, /^replaced\s+192\.0\.2\.10:443/m);
+    assert.deepEqual(
+      (await new PinStore({ path }).pinsFor("192.0.2.10", 443)).map(String),
+      [`SHA-1:${EC.sha1}`],
+    );
+  });
+
   it("imports the leaf of a Go SDK chain", async () => {
     const path = join(newFolder(), "pins.json");
     const file = join(newFolder(), "fingerprints.json");
