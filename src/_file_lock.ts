@@ -1,7 +1,8 @@
 // An exclusive lock between processes: a lock file created with O_EXCL next
 // to the file it protects, holding the owner's process id and host name. A
 // lock left by a process that has died on this host is removed; any other
-// lock is waited for until a deadline.
+// lock is waited for until a deadline. Where the runtime does not permit
+// checking the owner's process, a lock is judged by its age instead.
 
 import {
   closeSync,
@@ -41,6 +42,14 @@ export class LockTimeoutError extends Error {
  * this old, because its owner writes the content right after creating it.
  */
 const UNREADABLE_LOCK_AGE_MS = 5_000;
+
+/**
+ * A writer holds the lock only while it reads, changes and writes the store
+ * file, which takes milliseconds. So when the owner's process cannot be
+ * checked (Deno without `--allow-run`), a lock older than this is taken as
+ * abandoned. The margin covers a slow disk or a busy machine.
+ */
+const UNCHECKED_LOCK_AGE_MS = 30_000;
 
 /**
  * Removing a stale lock is guarded by a second file that exists only for the
@@ -152,17 +161,36 @@ function isAbandoned(found: FoundLock): boolean {
   // A process on another host sharing the folder cannot be checked, so its
   // lock is waited for and the timeout message says how to remove it.
   if (found.owner.host !== hostName()) return false;
-  return !isProcessAlive(found.owner.pid);
+
+  const state = processState(found.owner.pid);
+  if (state === "unknown") {
+    return Date.now() - found.modifiedMs > UNCHECKED_LOCK_AGE_MS;
+  }
+  return state === "dead";
 }
 
-function isProcessAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+/**
+ * Checks whether a process of this host is running, by sending it signal 0.
+ *
+ * NOTE: Deno grants `process.kill` only with `--allow-run`. Without it, Deno
+ * raises NotCapable, so the state is unknown, except on a terminal without
+ * `--no-prompt`, where Deno first prompts the user for run access.
+ */
+function processState(pid: number): "alive" | "dead" | "unknown" {
+  if (pid === process.pid) return "alive";
   try {
     process.kill(pid, 0);
-    return true;
+    return "alive";
   } catch (error) {
-    // EPERM means the process exists but belongs to another user.
-    return errorCode(error) !== "ESRCH";
+    // Deno's permission errors, checked first in case one carries a code.
+    const name = error instanceof Error ? error.name : "";
+    if (name === "NotCapable" || name === "PermissionDenied") return "unknown";
+
+    const code = errorCode(error);
+    if (code === "ESRCH") return "dead";
+    // EPERM from the system: the process exists but belongs to another user.
+    if (code === "EPERM") return "alive";
+    return "unknown";
   }
 }
 

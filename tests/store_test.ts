@@ -1,6 +1,6 @@
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdtempSync,
@@ -8,9 +8,10 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -495,6 +496,73 @@ describe("pin store locking", () => {
     assert.equal(existsSync(lock), true);
   });
 
+  it("removes a dead owner's lock", async () => {
+    const temp = temporaryFolder();
+    const store = new PinStore({
+      path: join(temp.folder, "pins.json"),
+      lockTimeout: 200,
+    });
+    const lock = writeLock(store.path, exitedProcessId(), 60_000);
+
+    const result = await store.addPin("a.test", 443, record(SHA256));
+
+    assert.equal(result.status, "added");
+    assert.equal(existsSync(lock), false);
+  });
+
+  it("keeps a live owner's old lock", async () => {
+    const temp = temporaryFolder();
+    const store = new PinStore({
+      path: join(temp.folder, "pins.json"),
+      lockTimeout: 200,
+    });
+    // The parent of the test runner outlives this test.
+    const lock = writeLock(store.path, process.ppid, 3_600_000);
+
+    await assert.rejects(
+      store.addPin("a.test", 443, record(SHA256)),
+      PinStoreError,
+    );
+
+    assert.equal(existsSync(lock), true);
+    assert.equal(existsSync(store.path), false);
+  });
+
+  it("judges an unchecked owner by the lock's age", async () => {
+    // Under Deno the writer runs without --allow-run, as `deno task certpin`
+    // does, so it cannot check whether the owner's process is alive.
+    const temp = temporaryFolder();
+    const path = join(temp.folder, "pins.json");
+    const lock = writeLock(path, exitedProcessId(), 5_000);
+
+    const fresh = await startWriter(
+      ["add", path, "fresh.test", "443", "300"],
+      { allowRun: false },
+    ).exit();
+
+    if (IS_DENO) {
+      assert.equal(fresh.code, 1, fresh.stderr);
+      assert.match(fresh.stderr, /lock file/);
+      assert.equal(existsSync(lock), true);
+    } else {
+      assert.equal(fresh.code, 0, fresh.stderr);
+      assert.equal(existsSync(lock), false);
+    }
+
+    writeLock(path, exitedProcessId(), 60_000);
+    const old = await startWriter(
+      ["add", path, "old.test", "443", "300"],
+      { allowRun: false },
+    ).exit();
+
+    assert.equal(old.code, 0, old.stderr);
+    assert.equal(existsSync(lock), false);
+    const hosts = (await new PinStore({ path }).entries()).map((entry) =>
+      entry.host
+    );
+    assert.ok(hosts.includes("old.test"), hosts.join());
+  });
+
   it("serializes writers within one process", async () => {
     const temp = temporaryFolder();
     const store = new PinStore({ path: temp.path });
@@ -619,6 +687,35 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+const IS_DENO = "Deno" in globalThis;
+
+/**
+ * Writes the lock file of a store as another process of this host would,
+ * dated `ageMs` milliseconds ago, and returns its path.
+ */
+function writeLock(storePath: string, pid: number, ageMs: number): string {
+  const lock = `${storePath}.lock`;
+  const created = new Date(Date.now() - ageMs);
+  writeFileSync(
+    lock,
+    JSON.stringify({
+      pid,
+      host: hostname(),
+      created: created.toISOString(),
+      token: "test",
+    }),
+  );
+  utimesSync(lock, created, created);
+  return lock;
+}
+
+/** Returns the id of a process that has exited. */
+function exitedProcessId(): number {
+  const child = spawnSync(process.execPath, ["--version"]);
+  assert.equal(child.status, 0);
+  return child.pid;
+}
+
 interface Writer {
   /** Resolves with the standard output so far once it contains `expected`. */
   output(expected: string): Promise<string>;
@@ -626,13 +723,29 @@ interface Writer {
   exit(): Promise<{ code: number | null; stderr: string }>;
 }
 
-/** Starts tests/helpers/store_writer as a child process. */
-function startWriter(args: string[]): Writer {
-  const isDeno = "Deno" in globalThis;
+/**
+ * Starts tests/helpers/store_writer as a child process. With `allowRun`
+ * false, a Deno child gets the permissions it needs except `--allow-run`.
+ */
+function startWriter(
+  args: string[],
+  options: { allowRun?: boolean } = {},
+): Writer {
   const script = fileURLToPath(
-    new URL(`./helpers/store_writer.${isDeno ? "ts" : "js"}`, import.meta.url),
+    new URL(`./helpers/store_writer.${IS_DENO ? "ts" : "js"}`, import.meta.url),
   );
-  const command = isDeno ? ["run", "-A", script, ...args] : [script, ...args];
+  const permissions = options.allowRun === false
+    ? [
+      "--no-prompt",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+    ]
+    : ["-A"];
+  const command = IS_DENO
+    ? ["run", ...permissions, script, ...args]
+    : [script, ...args];
   const child = spawn(process.execPath, command, {
     stdio: ["ignore", "pipe", "pipe"],
   });

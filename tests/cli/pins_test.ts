@@ -5,15 +5,18 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readSdkPinFile } from "../../src/checkpoint_files.ts";
 import { parseFingerprint } from "../../src/parse.ts";
 import { PinStore } from "../../src/store.ts";
-import { runCliInProcess } from "../helpers/cli.ts";
+import { runCliInProcess, runCliProcess } from "../helpers/cli.ts";
 
 const GAIA = {
   sha1: "A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D",
@@ -146,6 +149,40 @@ describe("certpin pins remove", () => {
     assert.ok(result.stdout.includes("Removed fw.example.test:4434"));
     const left = await new PinStore({ path }).entries();
     assert.deepEqual(left.map((entry) => entry.host), ["192.0.2.10"]);
+  });
+
+  it("removes a stale lock with task permissions", async () => {
+    // The certpin task grants no --allow-run, so under Deno the owner's
+    // process cannot be checked and the lock's age decides.
+    const path = await storeWithPins();
+    const lock = `${path}.lock`;
+    const exited = spawnSync(process.execPath, ["--version"]);
+    const created = new Date(Date.now() - 3_600_000);
+    writeFileSync(
+      lock,
+      JSON.stringify({
+        pid: exited.pid,
+        host: hostname(),
+        created: created.toISOString(),
+        token: "crashed",
+      }),
+    );
+    utimesSync(lock, created, created);
+
+    const result = await runCliProcess([
+      "pins",
+      "remove",
+      "192.0.2.10",
+      "--store",
+      path,
+    ]);
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(existsSync(lock), false);
+    assert.deepEqual(
+      await new PinStore({ path }).pinsFor("192.0.2.10", 443),
+      [],
+    );
   });
 
   it("reports a target without pins", async () => {

@@ -3,8 +3,9 @@
  * atomic replacement across processes.
  *
  * Usage:
- * - `store_writer add STORE HOST PORT` stores a SHA-256 pin derived from
- *   HOST for HOST:PORT and exits.
+ * - `store_writer add STORE HOST PORT [LOCK_TIMEOUT_MS]` stores a SHA-256
+ *   pin derived from HOST for HOST:PORT and exits. It waits up to
+ *   LOCK_TIMEOUT_MS (60 000 unless given) for another writer's lock.
  * - `store_writer interrupt STORE HOST PORT` stores the same pin through
  *   the store's own write path, but stops once half of the temporary file
  *   is written: it prints `paused TEMPORARY_PATH` and waits to be killed,
@@ -30,9 +31,9 @@ export function pinForHost(host: string): Fingerprint {
 }
 
 async function run(args: string[]): Promise<void> {
-  const [command, path, host, port] = args;
+  const [command, path, host, port, lockTimeout = "60000"] = args;
   if (path === undefined) throw new Error("missing store path");
-  const store = new PinStore({ path, lockTimeout: 60_000 });
+  const store = new PinStore({ path, lockTimeout: Number(lockTimeout) });
 
   if (host === undefined || port === undefined) {
     throw new Error(`missing host or port: ${args.join(" ")}`);
