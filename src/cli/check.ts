@@ -6,7 +6,13 @@
  * @module
  */
 
-import { CertpinError, ConnectionError, formatHostPort } from "../errors.ts";
+import { existsSync } from "node:fs";
+import {
+  CertpinError,
+  ConnectionError,
+  formatHostPort,
+  PinStoreError,
+} from "../errors.ts";
 import { matchPins } from "../match.ts";
 import { getServerCertificate } from "../server_certificate.ts";
 import type { PinStoreEntry } from "../store.ts";
@@ -68,8 +74,9 @@ ${STORE_HELP.join("\n")}
   --json             Print one JSON document, for monitoring
   -h, --help         Show this help
 
-Exit codes: 0 every certificate matches (expiring ones included), 1 any
-changed or expired, 3 only network errors, 2 bad usage or an invalid store.
+Exit codes: 0 every certificate matches (expiring ones included) or the store
+exists but has no pins, 1 any changed or expired, 3 only network errors, 2 bad
+usage or a missing or invalid store file.
 `;
 
 /** The `check` command. */
@@ -119,6 +126,16 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
   );
 
   const store = openStore(values.store, io);
+  // A mistyped --store or CERTPIN_STORE must not pass as a healthy check.
+  if (!existsSync(store.path)) {
+    const storeOption = /\s/.test(store.path) ? `"${store.path}"` : store.path;
+    throw new PinStoreError(
+      `Pin store ${store.path} (${
+        storeSource(values.store, io)
+      }) does not exist, so no server was checked. Correct the path, or create the store by pinning a server: certpin pin HOST --expect FINGERPRINT --store ${storeOption}`,
+      store.path,
+    );
+  }
   const entries = await store.entries();
   if (entries.length === 0) {
     io.stderr(
@@ -144,6 +161,16 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
     io.stdout(formatTable(results, warnDays));
   }
   return exitCode(results);
+}
+
+/** Names where the store path came from, for the message of a missing store. */
+function storeSource(flag: string | undefined, io: CliIo): string {
+  if (flag !== undefined && flag !== "") return "the path given by --store";
+  const fromEnv = io.env.CERTPIN_STORE;
+  if (fromEnv !== undefined && fromEnv !== "") {
+    return "the path in CERTPIN_STORE";
+  }
+  return "the default path";
 }
 
 async function checkEntry(

@@ -413,14 +413,45 @@ describe("certpin check", () => {
     assert.equal(piped.stderr, "");
   });
 
-  it("says so when the store is empty", async () => {
+  it("passes an existing store without pins", async () => {
     const path = newStorePath();
+    const store = new PinStore({ path });
+    await store.addPin("192.0.2.10", 443, {
+      pin: parseFingerprint(certificates.pinned.sha256),
+      added: new Date(),
+      addedBy: "test",
+    });
+    await store.remove("192.0.2.10", 443);
 
     const result = await runCliInProcess(["check", "--store", path, "--json"]);
 
-    assert.equal(result.code, 0);
+    assert.equal(result.code, 0, result.stderr);
     assert.ok(result.stderr.includes(`No pins in ${path}`));
     assert.deepEqual(JSON.parse(result.stdout).results, []);
+  });
+
+  it("rejects a missing store file", async () => {
+    const path = newStorePath();
+
+    const flag = await runCliInProcess(["check", "--store", path]);
+    const fromEnv = await runCliInProcess(["check", "--json"], {
+      env: { CERTPIN_STORE: path },
+    });
+
+    assert.equal(flag.code, 2);
+    assert.ok(
+      flag.stderr.includes(`Pin store ${path} (the path given by --store)`),
+      flag.stderr,
+    );
+    assert.ok(flag.stderr.includes("does not exist"), flag.stderr);
+    assert.ok(flag.stderr.includes("certpin pin HOST"), flag.stderr);
+    assert.equal(flag.stdout, "");
+    assert.equal(fromEnv.code, 2);
+    assert.ok(
+      fromEnv.stderr.includes("the path in CERTPIN_STORE"),
+      fromEnv.stderr,
+    );
+    assert.equal(fromEnv.stdout, "");
   });
 
   it("rejects invalid options", async () => {
