@@ -214,6 +214,73 @@ export function parseIntegerOption(
 }
 
 /**
+ * Parses a duration option given in seconds, such as `--max-time 2.5`, and
+ * returns it in milliseconds, or `undefined` when the option is absent and
+ * there is no fallback.
+ *
+ * @param name The option name without dashes, for the usage error.
+ * @param value The text given on the command line.
+ * @param fallbackSeconds The duration when the option is absent.
+ * @param maximumSeconds The largest duration accepted.
+ */
+export function parseSecondsOption(
+  name: string,
+  value: string | undefined,
+  fallbackSeconds: number | undefined,
+  maximumSeconds: number,
+): number | undefined {
+  if (value === undefined) {
+    return fallbackSeconds === undefined ? undefined : fallbackSeconds * 1000;
+  }
+  const seconds = Number(value);
+  if (
+    !/^\d+(\.\d+)?$/.test(value.trim()) || seconds <= 0 ||
+    seconds > maximumSeconds
+  ) {
+    throw new UsageError(
+      `Invalid value "${value}" for --${name}: expected a number of seconds greater than 0 and at most ${maximumSeconds}, such as 30 or 2.5.`,
+    );
+  }
+  return Math.ceil(seconds * 1000);
+}
+
+/**
+ * Runs requests under one total deadline, for `--max-time`. When the
+ * deadline passes, the signal given to `body` aborts with a ConnectionError
+ * of kind `timeout`, which a pinned fetch raises in place of its result, or
+ * while its response body is read. Without a deadline the signal is
+ * `undefined`.
+ *
+ * @param target The host and port the requests go to, for the message.
+ * @param milliseconds The deadline, or `undefined` for none.
+ * @param body Sends the requests and reads their responses.
+ */
+export async function withMaxTime<T>(
+  target: Target,
+  milliseconds: number | undefined,
+  body: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  if (milliseconds === undefined) return await body(undefined);
+  const controller = new AbortController();
+  const where = formatHostPort(target.host, target.port);
+  const timer = setTimeout(() => {
+    controller.abort(
+      new ConnectionError(
+        `Request to ${where} timed out after ${
+          milliseconds / 1000
+        } s (--max-time): the response was not complete by then. Raise --max-time if the server is slow.`,
+        { kind: "timeout", host: target.host, port: target.port },
+      ),
+    );
+  }, milliseconds);
+  try {
+    return await body(controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Converts an error of a pinned fetch into the error the CLI reports. undici
  * raises its own network failures, such as a connection reset after the
  * handshake or a header timeout, as `TypeError("fetch failed")` and a

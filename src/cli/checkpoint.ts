@@ -18,11 +18,16 @@ import {
   fetchError,
   parseCommandArgs,
   parseIntegerOption,
+  parseSecondsOption,
   UsageError,
+  withMaxTime,
 } from "./_common.ts";
 import { openStore, STORE_HELP, STORE_OPTION } from "./_store_options.ts";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_TIME_SECONDS = 60;
+// The largest --max-time accepted: one hour, in seconds.
+const MAX_TIME_LIMIT_SECONDS = 3_600;
 
 const HELP = `Usage: certpin checkpoint login <server> --user NAME [options]
 
@@ -46,7 +51,10 @@ Options:
                      stored for the server in the pin store are used
   --domain NAME      Domain to log in to, on a Multi-Domain Server
   --timeout MS       Milliseconds for DNS, TCP and the TLS handshake
-                     together (default ${DEFAULT_TIMEOUT_MS})
+                     together, for each connection (default ${DEFAULT_TIMEOUT_MS})
+  --max-time SECONDS Seconds for each API request (login, then logout),
+                     from connecting to the end of the reply; a fraction
+                     such as 0.5 is allowed (default ${DEFAULT_MAX_TIME_SECONDS})
 ${STORE_HELP.join("\n")}
   -h, --help         Show this help
 
@@ -67,6 +75,14 @@ interface LoginReply {
   sid: string;
   apiServerVersion: string | undefined;
   domain: string | undefined;
+}
+
+/** The pinned fetch to the management server, and the limit per request. */
+interface Api {
+  fetch: PinnedFetch;
+  target: Target;
+  /** Milliseconds each request may take, reply included. */
+  maxTime: number | undefined;
 }
 
 /** A reply of the web API with an error status. */
@@ -93,6 +109,7 @@ async function runCheckpoint(args: string[], io: CliIo): Promise<number> {
     pin: { type: "string", multiple: true },
     domain: { type: "string" },
     timeout: { type: "string" },
+    "max-time": { type: "string" },
   });
   const [action, server, ...extra] = positionals;
   if (action !== "login") {
@@ -129,6 +146,12 @@ async function runCheckpoint(args: string[], io: CliIo): Promise<number> {
     1,
     600_000,
   );
+  const maxTime = parseSecondsOption(
+    "max-time",
+    values["max-time"],
+    DEFAULT_MAX_TIME_SECONDS,
+    MAX_TIME_LIMIT_SECONDS,
+  );
   const name = formatHostPort(target.host, target.port);
   const password = await readPassword(io, user, name);
 
@@ -139,7 +162,8 @@ async function runCheckpoint(args: string[], io: CliIo): Promise<number> {
     })
     : createPinnedFetch({ pins: { [name]: pins }, connectTimeout: timeout });
   try {
-    return await loginAndLogout(io, fetch, target, {
+    const api: Api = { fetch, target, maxTime };
+    return await loginAndLogout(io, api, {
       user,
       password,
       ...(values.domain === undefined ? {} : { domain: values.domain }),
@@ -174,14 +198,11 @@ async function readPassword(
 
 async function loginAndLogout(
   io: CliIo,
-  fetch: PinnedFetch,
-  target: Target,
+  api: Api,
   credentials: { user: string; password: string; domain?: string },
 ): Promise<number> {
-  const name = formatHostPort(target.host, target.port);
-  const login = readLoginReply(
-    await callApi(fetch, target, "login", credentials),
-  );
+  const name = formatHostPort(api.target.host, api.target.port);
+  const login = readLoginReply(await callApi(api, "login", credentials));
   io.stdout(
     [
       `Logged in to ${name} as ${credentials.user}.`,
@@ -195,7 +216,7 @@ async function loginAndLogout(
   );
 
   try {
-    await callApi(fetch, target, "logout", {}, login.sid);
+    await callApi(api, "logout", {}, login.sid);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     io.stderr(
@@ -207,29 +228,39 @@ async function loginAndLogout(
   return EXIT.ok;
 }
 
-/** Sends one web API command as a JSON POST and returns the parsed reply. */
+/**
+ * Sends one web API command as a JSON POST and returns the parsed reply.
+ * The request and the reading of the reply together get `api.maxTime`.
+ */
 async function callApi(
-  fetch: PinnedFetch,
-  target: Target,
+  api: Api,
   command: string,
   body: Record<string, unknown>,
   sid?: string,
 ): Promise<unknown> {
+  const { fetch, target } = api;
   const url = `https://${
     formatHostPort(target.host, target.port)
   }/web_api/${command}`;
   let response: Response;
   let text: string;
   try {
-    response = await fetch(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(sid === undefined ? {} : { "x-chkp-sid": sid }),
+    [response, text] = await withMaxTime(
+      target,
+      api.maxTime,
+      async (signal) => {
+        const response = await fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(sid === undefined ? {} : { "x-chkp-sid": sid }),
+          },
+          body: JSON.stringify(body),
+          ...(signal === undefined ? {} : { signal }),
+        });
+        return [response, await response.text()] as const;
       },
-      body: JSON.stringify(body),
-    });
-    text = await response.text();
+    );
   } catch (error) {
     throw fetchError(error, target);
   }

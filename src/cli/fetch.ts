@@ -19,11 +19,15 @@ import {
   fetchError,
   parseCommandArgs,
   parseIntegerOption,
+  parseSecondsOption,
   UsageError,
+  withMaxTime,
 } from "./_common.ts";
 import { openStore, STORE_HELP, STORE_OPTION } from "./_store_options.ts";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+// The largest --max-time accepted: one day, in seconds.
+const MAX_TIME_LIMIT_SECONDS = 86_400;
 
 const HELP = `Usage: certpin fetch <url> [options]
 
@@ -51,7 +55,12 @@ Options:
                          session and token headers and the request body are
                          never printed
   --timeout MS           Milliseconds for DNS, TCP and the TLS handshake
-                         together (default ${DEFAULT_TIMEOUT_MS})
+                         together, for each connection (default ${DEFAULT_TIMEOUT_MS})
+  --max-time SECONDS     Seconds for the whole request: connecting, sending,
+                         and receiving the complete response, redirects
+                         included; a fraction such as 0.5 is allowed. No
+                         limit unless given, but a server that sends nothing
+                         for 300 s fails the request
 ${STORE_HELP.join("\n")}
   -h, --help             Show this help
 
@@ -100,6 +109,7 @@ async function runFetch(args: string[], io: CliIo): Promise<number> {
     location: { type: "boolean", short: "L" },
     verbose: { type: "boolean", short: "v" },
     timeout: { type: "string" },
+    "max-time": { type: "string" },
   });
   if (positionals.length !== 1) {
     throw new UsageError(
@@ -120,6 +130,12 @@ async function runFetch(args: string[], io: CliIo): Promise<number> {
     1,
     600_000,
   );
+  const maxTime = parseSecondsOption(
+    "max-time",
+    values["max-time"],
+    undefined,
+    MAX_TIME_LIMIT_SECONDS,
+  );
   const headers = parseHeaders(values.header ?? []);
   const body = values.data !== undefined
     ? Buffer.from(values.data)
@@ -136,14 +152,17 @@ async function runFetch(args: string[], io: CliIo): Promise<number> {
     if (values.verbose === true) {
       printRequest(io, method, new URL(url), headers, body);
     }
-    const response = await fetch(url, {
-      method,
-      headers: [...headers],
-      ...(body === undefined ? {} : { body: new Uint8Array(body) }),
-      redirect: values.location === true ? "follow" : "manual",
+    const bytes = await withMaxTime(target, maxTime, async (signal) => {
+      const response = await fetch(url, {
+        method,
+        headers: [...headers],
+        ...(body === undefined ? {} : { body: new Uint8Array(body) }),
+        redirect: values.location === true ? "follow" : "manual",
+        ...(signal === undefined ? {} : { signal }),
+      });
+      if (values.verbose === true) printResponse(io, response);
+      return new Uint8Array(await response.arrayBuffer());
     });
-    if (values.verbose === true) printResponse(io, response);
-    const bytes = new Uint8Array(await response.arrayBuffer());
     if (values.output === undefined) {
       io.stdout(new TextDecoder().decode(bytes));
     } else {

@@ -244,6 +244,39 @@ describe("certpin checkpoint login", () => {
     }
   });
 
+  it("stops at --max-time when the server stalls", async () => {
+    // The handshake completes, then the server never answers the login.
+    const stalling = await startTlsServer({
+      cert: right.certPem,
+      key: right.keyPem,
+      respond: "none",
+    });
+    try {
+      const started = performance.now();
+      const result = await runCliInProcess([
+        "checkpoint",
+        "login",
+        `127.0.0.1:${stalling.port}`,
+        "--user",
+        "admin",
+        "--pin",
+        right.sha256,
+        "--max-time",
+        "0.3",
+      ], { env: { CHECKPOINT_PASSWORD: PASSWORD } });
+      const elapsed = performance.now() - started;
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(
+        result.stderr,
+        /^certpin: Request to 127\.0\.0\.1:\d+ timed out after 0\.3 s \(--max-time\)/m,
+      );
+      assert.equal(result.stdout, "");
+      assert.ok(elapsed < 5_000, `took ${elapsed} ms`);
+    } finally {
+      await stalling.close();
+    }
+  });
+
   it("reports a blocked port as certpin fetch does", async () => {
     // Port 1 is on the Fetch standard's list of bad ports: fetch never
     // connects to it, so both commands report it without a network error.

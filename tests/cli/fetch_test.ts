@@ -324,6 +324,52 @@ describe("certpin fetch", () => {
     }
   });
 
+  it("stops at --max-time when the server stalls", async () => {
+    // The handshake completes, then the server never answers the request.
+    const stalling = await startTlsServer({
+      cert: right.certPem,
+      key: right.keyPem,
+      respond: "none",
+    });
+    try {
+      const started = performance.now();
+      const result = await runCliInProcess([
+        "fetch",
+        `https://127.0.0.1:${stalling.port}/`,
+        "--pin",
+        right.sha256,
+        "--timeout",
+        "2000",
+        "--max-time",
+        "0.3",
+      ]);
+      const elapsed = performance.now() - started;
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(
+        result.stderr,
+        /^certpin: Request to 127\.0\.0\.1:\d+ timed out after 0\.3 s \(--max-time\)/m,
+      );
+      assert.ok(elapsed < 5_000, `took ${elapsed} ms`);
+      assert.equal(stalling.connections(), 1);
+    } finally {
+      await stalling.close();
+    }
+  });
+
+  it("rejects an invalid --max-time with 2", async () => {
+    for (const value of ["0", "-1", "abc", "1e3", "90000"]) {
+      const result = await runCliInProcess([
+        "fetch",
+        "https://127.0.0.1/",
+        "--pin",
+        right.sha256,
+        `--max-time=${value}`,
+      ]);
+      assert.equal(result.code, 2, value);
+      assert.match(result.stderr, /Invalid value ".*" for --max-time/, value);
+    }
+  });
+
   it("reports an unwritable -o file with 2", async () => {
     const result = await runCliInProcess([
       "fetch",
