@@ -44,12 +44,16 @@ Manages the pin store that "certpin pin" writes and scripts read.
       the target with exactly the file's pins.
       Exit codes: 0 all imported or present, 1 some skipped for a different
       pin, 2 some entries could not be read.
-  certpin pins export [--format FORMAT] [-o FILE]
+  certpin pins export [--format FORMAT] [--target HOST:PORT]... [-o FILE]
       Writes the pins to standard output or FILE. FORMAT is one of
       ${EXPORT_FORMATS.join(", ")};
       json (the store's own format) unless given; checkpoint means
-      checkpoint-python. Targets without the hash an SDK format needs are
-      left out with a warning.
+      checkpoint-python. --target exports only the targets named (repeat it
+      for several); every target unless given. Targets without the hash an
+      SDK format needs are left out with a warning. The Python and Go SDK
+      files key servers by host name alone (port 443 when read back), so
+      targets on other ports are left out with a warning unless named with
+      --target, which writes them under their host name.
 
 Options:
 ${STORE_HELP.join("\n")}

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { readSdkPinFile } from "../../src/checkpoint_files.ts";
 import { parseFingerprint } from "../../src/parse.ts";
 import { PinStore } from "../../src/store.ts";
+import { parsePinStore } from "../../src/store_text.ts";
 import { runCliInProcess, runCliProcess } from "../helpers/cli.ts";
 
 const GAIA = {
@@ -422,17 +423,143 @@ describe("certpin pins export", () => {
     const hex = (text: string) => text.replaceAll(":", "");
     assert.deepEqual(JSON.parse(python.stdout), {
       "192.0.2.10": hex(GAIA.sha1),
-      "fw.example.test": hex(EC.sha1),
     });
     assert.equal(alias.stdout, python.stdout);
     assert.deepEqual(JSON.parse(java.stdout), {
       "192.0.2.10:443": hex(GAIA.sha256),
       "fw.example.test:4434": hex(EC.sha256),
     });
+    assert.equal(java.stderr, "");
     assert.deepEqual(JSON.parse(go.stdout), {
       "192.0.2.10": hex(GAIA.sha1).toLowerCase(),
-      "fw.example.test": hex(EC.sha1).toLowerCase(),
     });
+  });
+
+  it("leaves out other ports for host-only formats", async () => {
+    const path = await storeWithPins();
+
+    for (const format of ["checkpoint-python", "checkpoint-go"]) {
+      const result = await pins("export", "--format", format, "--store", path);
+
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(
+        result.stderr.includes("certpin: Left out fw.example.test:4434:"),
+        result.stderr,
+      );
+      assert.ok(
+        result.stderr.includes("add --target fw.example.test:4434"),
+        result.stderr,
+      );
+      assert.deepEqual(Object.keys(JSON.parse(result.stdout)), [
+        "192.0.2.10",
+      ]);
+    }
+  });
+
+  it("--target exports a named other port", async () => {
+    const path = await storeWithPins();
+    const file = join(newFolder(), "fingerprints.txt");
+
+    const result = await pins(
+      "export",
+      "--format",
+      "checkpoint-python",
+      "--target",
+      "fw.example.test:4434",
+      "-o",
+      file,
+      "--store",
+      path,
+    );
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), {
+      "fw.example.test": EC.sha1.replaceAll(":", ""),
+    });
+    assert.ok(
+      result.stderr.includes(
+        'Wrote fw.example.test:4434 as "fw.example.test"',
+      ),
+      result.stderr,
+    );
+    assert.ok(
+      result.stderr.includes("importing it again gives fw.example.test:443"),
+      result.stderr,
+    );
+    assert.ok(result.stderr.includes(`Wrote 1 target to ${file}.`));
+  });
+
+  it("--target selects targets for JSON", async () => {
+    const path = await storeWithPins();
+
+    const result = await pins(
+      "export",
+      "--target",
+      "192.0.2.10",
+      "--store",
+      path,
+    );
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(
+      parsePinStore(result.stdout, "output").map((entry) => entry.host),
+      ["192.0.2.10"],
+    );
+  });
+
+  it("--target rejects a target without pins", async () => {
+    const path = await storeWithPins();
+
+    const result = await pins(
+      "export",
+      "--target",
+      "192.0.2.10:8443",
+      "--store",
+      path,
+    );
+
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.ok(
+      result.stderr.includes("No pins stored for 192.0.2.10:8443"),
+      result.stderr,
+    );
+  });
+
+  it("rejects two ports of a host in one file", async () => {
+    const path = await storeWithPins();
+    await new PinStore({ path }).addPin("192.0.2.10", 8443, {
+      pin: parseFingerprint(`SHA-1:${EC.sha1}`),
+      added: new Date(),
+      addedBy: "test",
+    });
+
+    const result = await pins(
+      "export",
+      "--format",
+      "checkpoint-python",
+      "--target",
+      "192.0.2.10:443",
+      "--target",
+      "192.0.2.10:8443",
+      "--store",
+      path,
+    );
+
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.ok(
+      result.stderr.includes(
+        "Cannot export 192.0.2.10:443 and 192.0.2.10:8443 to one Python SDK fingerprints file",
+      ),
+      result.stderr,
+    );
+    assert.ok(
+      result.stderr.includes(
+        "certpin pins export --format checkpoint-python --target 192.0.2.10:443",
+      ),
+      result.stderr,
+    );
   });
 
   it("round-trips each SDK shape through import", async () => {
@@ -440,7 +567,7 @@ describe("certpin pins export", () => {
     const cases: [string, string, string][] = [
       ["checkpoint-python", "192.0.2.10:443", `SHA-1:${GAIA.sha1}`],
       ["checkpoint-java", "fw.example.test:4434", `SHA-256:${EC.sha256}`],
-      ["checkpoint-go", "fw.example.test:443", `SHA-1:${EC.sha1}`],
+      ["checkpoint-go", "192.0.2.10:443", `SHA-1:${GAIA.sha1}`],
     ];
     for (const [format, target, expected] of cases) {
       const folder = newFolder();
@@ -603,7 +730,7 @@ describe("certpin pins export", () => {
     assert.deepEqual(JSON.parse(result.stdout), {
       "sha1.test": GAIA.sha1.replaceAll(":", ""),
     });
-    assert.ok(result.stderr.includes("left out key.test:443"));
+    assert.ok(result.stderr.includes("certpin: Left out key.test:443:"));
   });
 
   it("rejects an unknown format", async () => {
