@@ -14,6 +14,7 @@
  */
 
 import { InvalidTargetError } from "./errors.ts";
+import { cleanText } from "./_text.ts";
 
 /** A host and port to connect to. */
 export interface Target {
@@ -28,23 +29,31 @@ const ACCEPTED_FORMS =
 
 const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 
-// Whitespace inside the text and characters that paste invisibly, which a
-// host name never contains: controls, soft hyphen, zero-width and bidi marks.
-const INVISIBLE =
+// Whitespace and control characters that remain after cleaning, which a host
+// name never contains.
+const FORBIDDEN =
   // deno-lint-ignore no-control-regex
-  /[\u0000-\u0020\u007f-\u00a0\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/;
+  /[\u0000-\u0020\u007f-\u00a0\u2028\u2029]/;
 
 /**
- * Parses a target. Whitespace around the text is ignored; IPv6 addresses
- * are returned without brackets, host names lowercased (and international
- * names in their ASCII `xn--` form), and a URL's path is ignored.
+ * Parses a target. Whitespace around the text and the invisible characters
+ * that copying adds (zero-width spaces, direction marks, a byte order mark)
+ * are ignored, as they are in fingerprints. IPv6 addresses are returned
+ * without brackets, host names lowercased (and international names in their
+ * ASCII `xn--` form), and a URL's path is ignored.
+ *
+ * An IPv6 address without brackets is read as a whole address on the default
+ * port. When its last group is a number that could be a port and the groups
+ * before it form an address too, as in `::1:8443`, the text is rejected as
+ * ambiguous, and the message shows both bracketed forms.
  *
  * @param text `host`, `host:port`, `[IPv6]:port` or an `https://` URL.
  * @param defaultPort Port used when the text gives none; 443 unless set.
  * An `https://` URL without a port always means 443.
  * @returns The host and port.
  * @throws {InvalidTargetError} When the text is not one of those forms, the
- * host is not a valid host name or IP address, or the port is not 1–65535.
+ * host is not a valid host name or IP address, the port is not 1–65535, or
+ * an IPv6 address without brackets may end in a port.
  * @throws {RangeError} When `defaultPort` is not a port number.
  *
  * @example
@@ -62,19 +71,24 @@ export function parseTarget(text: string, defaultPort = 443): Target {
       `Cannot use ${defaultPort} as the default port: expected a whole number from 1 to 65535`,
     );
   }
-  const input = text.trim();
+  const clean = cleanText(text);
+  const input = clean.text.trim();
   if (input === "") {
     throw new InvalidTargetError(
       `Invalid target: it is empty. ${ACCEPTED_FORMS}`,
       text,
     );
   }
-  const invisible = INVISIBLE.exec(input);
-  if (invisible !== null) {
+  const forbidden = FORBIDDEN.exec(input);
+  if (forbidden !== null) {
+    // Report the character as given: cleaning turns a no-break space into
+    // U+0020, for example.
+    const start = clean.text.length - clean.text.trimStart().length;
+    const position = clean.offsets[start + forbidden.index] ?? 0;
     throw new InvalidTargetError(
       `Invalid target "${input}": it contains ${
-        codePoint(invisible[0])
-      } at position ${invisible.index}, which a host name cannot contain. Type the target again instead of pasting it. ${ACCEPTED_FORMS}`,
+        codePoint(text[position] ?? forbidden[0])
+      } at position ${position}, which a host name cannot contain. ${ACCEPTED_FORMS}`,
       text,
     );
   }
@@ -85,13 +99,7 @@ export function parseTarget(text: string, defaultPort = 443): Target {
   }
 
   const colons = input.split(":").length - 1;
-  if (colons > 1) {
-    // Several colons without brackets: only a bare IPv6 address, no port.
-    return {
-      host: normalizeHost(`[${input}]`, input, text),
-      port: defaultPort,
-    };
-  }
+  if (colons > 1) return parseBareIpv6(input, text, defaultPort);
   if (colons === 1) {
     const colon = input.indexOf(":");
     return {
@@ -163,6 +171,46 @@ function parseBracketedTarget(
       ? defaultPort
       : parsePort(match[2], input, text),
   };
+}
+
+// Several colons without brackets: a whole IPv6 address on the default port,
+// unless the last group may be a port.
+function parseBareIpv6(
+  input: string,
+  text: string,
+  defaultPort: number,
+): Target {
+  const colon = input.lastIndexOf(":");
+  const address = input.slice(0, colon);
+  const lastGroup = input.slice(colon + 1);
+  const port = Number(lastGroup);
+  const mayBePort = /^\d{1,5}$/.test(lastGroup) && port >= 1 &&
+    port <= 65535 && isIpv6Address(address);
+  if (!mayBePort) {
+    return {
+      host: normalizeHost(`[${input}]`, input, text),
+      port: defaultPort,
+    };
+  }
+
+  const withPort = `[${address}]:${lastGroup}`;
+  const reason = isIpv6Address(input)
+    ? `it could be the IPv6 address ${input} on port ${defaultPort}, or ${address} on port ${lastGroup}. Write [${input}] for the first or ${withPort} for the second.`
+    : `an IPv6 address followed by a port needs brackets. Write ${withPort}.`;
+  throw new InvalidTargetError(
+    `Invalid target "${input}": ${reason} ${ACCEPTED_FORMS}`,
+    text,
+  );
+}
+
+function isIpv6Address(text: string): boolean {
+  if (!/^[0-9a-f:.]+$/i.test(text)) return false;
+  try {
+    new URL(`https://[${text}]/`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parsePort(port: string, input: string, text: string): number {
