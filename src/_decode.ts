@@ -14,12 +14,23 @@ export interface Value {
   what: string;
 }
 
-const HEX_SEPARATOR = /[:\-\s]/;
+/**
+ * Characters accepted between groups of hex digits: ":", "-", "." and
+ * whitespace. Word processors and input methods put look-alikes in their
+ * place, so these are accepted too: FULLWIDTH COLON (U+FF1A), the dashes
+ * from HYPHEN (U+2010) to EM DASH (U+2014), MINUS SIGN (U+2212) and
+ * FULLWIDTH HYPHEN-MINUS (U+FF0D).
+ */
+export const HEX_SEPARATOR = /[:\-.\s\uFF1A\u2010-\u2014\u2212\uFF0D]/;
+
+/** The separators of {@linkcode HEX_SEPARATOR}, as error messages list them. */
+const SEPARATOR_NAMES = '":", "-", ".", spaces or tabs';
 
 /**
- * Decodes hex digits separated by ":", "-" or whitespace, in any case. When
- * separators are used, each group must have whole bytes, so a digit lost
- * while copying is caught here instead of shifting every byte after it.
+ * Decodes hex digits separated by the characters of
+ * {@linkcode HEX_SEPARATOR}, in any case. When separators are used, each
+ * group must have whole bytes, so a digit lost while copying is caught here
+ * instead of shifting every byte after it.
  */
 export function decodeHexValue(
   original: string,
@@ -39,7 +50,7 @@ export function decodeHexValue(
         original,
         value,
         index,
-        `is not hexadecimal. A fingerprint contains only the digits 0-9 and the letters A-F, optionally separated by ":", "-" or spaces.${hint}`,
+        `is not hexadecimal. A fingerprint contains only the digits 0-9 and the letters A-F, optionally separated by ${SEPARATOR_NAMES}.${hint}`,
       );
     }
     const previous = value.text[index - 1];

@@ -5,7 +5,7 @@ import { InvalidFingerprintError } from "./errors.ts";
 import type { Fingerprint } from "./fingerprint.ts";
 import type { HashAlgorithm } from "./types.ts";
 import { looksLikeWordList } from "./words.ts";
-import { cleanText, quoteForMessage } from "./_text.ts";
+import { quoteForMessage, stripInvisible } from "./_text.ts";
 
 /** One fingerprint found in a list, and where it was. */
 export interface ListItem {
@@ -15,6 +15,13 @@ export interface ListItem {
   where: string;
   /** The algorithm a JSON key names, which the value must have. */
   algorithm?: HashAlgorithm;
+  /**
+   * True when the line reads as a heading or an OpenSSL field, so the list
+   * skips it when it does not parse.
+   */
+  skippable?: boolean;
+  /** The line the item came from, cleaned, for {@linkcode hintFor}. */
+  line?: string;
 }
 
 // Keys of `api fingerprint -f json` objects and the algorithm each holds.
@@ -23,22 +30,18 @@ const JSON_KEYS: Readonly<Record<string, HashAlgorithm>> = {
   "fingerprint-sha256": "SHA-256",
 };
 
-// Signs that a line is meant as a fingerprint, so that a broken one raises
-// instead of being skipped as a heading or a sentence. The signs are a run
-// of hex bytes, a known label with a value, a long base64 run, or a pin form.
-const FINGERPRINT_SIGNS: readonly RegExp[] = [
-  /[0-9a-f]{2}(?:[:\- ][0-9a-f]{2}){3,}/i,
-  /[0-9a-f]{16,}/i,
-  /^(?:sha-?\d+|md5|pin-sha\d*|words)\s*[:=/]/i,
-  /^(?:sha-?\d+|md5)\s+\S/i,
-  /(?:fingerprint|thumbprint)\s*[:=]\s*\S/i,
-  /^using\s+english\s+words\s*:\s*\S/i,
-  /[A-Za-z0-9+/]{27,}={0,2}/,
-];
-
 // Directives of a Public-Key-Pins header, which sit between the pins.
 const HPKP_DIRECTIVE =
   /^(?:max-age\s*=.*|includeSubDomains|report-uri\s*=.*)$/i;
+
+const HPKP_HEADER = /^\s*Public-Key-Pins(?:-Report-Only)?\s*:/i;
+
+// Lines that `openssl x509 -noout` prints beside a fingerprint.
+const OPENSSL_FIELD = /^(?:subject|issuer|serial|notBefore|notAfter)\s*=/i;
+
+// Labels that start a fingerprint line, for the hint on a line that fails.
+const FINGERPRINT_LABEL =
+  /^(?:sha|md5|pin-|words|using english words|fingerprint|thumbprint)/i;
 
 /**
  * Splits a pasted list into fingerprint items.
@@ -47,7 +50,7 @@ const HPKP_DIRECTIVE =
  * cannot be read or has no fingerprint keys.
  */
 export function listItems(text: string): ListItem[] {
-  const clean = cleanText(text).text.trim();
+  const clean = stripInvisible(text).trim();
   if (clean === "") {
     throw new InvalidFingerprintError(
       'Invalid fingerprint list: the input is empty. Paste one fingerprint per line, a ";"-separated list, or the output of Check Point\'s `api fingerprint`.',
@@ -106,28 +109,60 @@ function jsonError(text: string, reason: string): InvalidFingerprintError {
   );
 }
 
+// Turns every line that is not blank or a comment into items. The caller
+// raises on an item that does not parse unless it is marked skippable.
 function textItems(text: string): ListItem[] {
   const items: ListItem[] = [];
-  text.split(/\r\n|\r|\n/).forEach((line, index) => {
-    const clean = cleanText(line).text.trim();
-    if (!isFingerprintLine(clean)) return;
+  const lines = text.split(/\r\n|\r|\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index] as string;
     const where = `line ${index + 1}`;
-    const body = line.replace(/^\s*Public-Key-Pins(?:-Report-Only)?\s*:/i, "");
-    for (const segment of body.split(";")) {
-      const segmentText = cleanText(segment).text.trim();
-      if (segmentText === "" || HPKP_DIRECTIVE.test(segmentText)) continue;
-      items.push({ text: segment, where });
+    const clean = stripInvisible(line).trim();
+    if (clean === "" || clean.startsWith("#")) continue;
+
+    const skippable = isHeading(clean) || OPENSSL_FIELD.test(clean);
+    if (!clean.includes(";")) {
+      items.push({ text: line, where, skippable, line: clean });
+      continue;
     }
-  });
+    for (const segment of line.replace(HPKP_HEADER, "").split(";")) {
+      const segmentText = stripInvisible(segment).trim();
+      if (segmentText === "" || HPKP_DIRECTIVE.test(segmentText)) continue;
+      items.push({ text: segment, where, skippable, line: clean });
+    }
+  }
   return items;
 }
 
-// Empty lines, comments, headings such as "Fingerprint:" and sentences
-// without any sign of a fingerprint carry none.
-function isFingerprintLine(line: string): boolean {
-  if (line === "" || line.startsWith("#")) return false;
-  if (/^[^:=]{1,60}:$/.test(line)) return false;
-  return FINGERPRINT_SIGNS.some((sign) => sign.test(line)) ||
+/**
+ * Returns a sentence for the error on an item that does not parse: when its
+ * line does not read as an attempt at a fingerprint, it advises a comment.
+ * Otherwise it returns "".
+ */
+export function hintFor(item: ListItem): string {
+  if (item.line === undefined || looksLikeFingerprint(item.line)) return "";
+  return `If ${item.where} is not a fingerprint, delete it or start it with "#".`;
+}
+
+// Returns true for a heading such as "Fingerprint:", which is at most five
+// words ending in a colon. It also needs at least as many letters outside
+// A-F as hex digits, so that a broken fingerprint ending in ":" is no heading.
+function isHeading(line: string): boolean {
+  const words = line.slice(0, -1);
+  if (!line.endsWith(":") || words.length > 60 || /[:=]/.test(words)) {
+    return false;
+  }
+  const letters = words.replace(/[^g-z]/gi, "").length;
+  const hexDigits = words.replace(/[^0-9a-f]/gi, "").length;
+  return words.split(/\s+/).length <= 5 && letters >= hexDigits;
+}
+
+// Returns true when a line starts with a known label, has more hex digits
+// than other letters, or reads as twelve words.
+function looksLikeFingerprint(line: string): boolean {
+  const hexDigits = line.replace(/[^0-9a-f]/gi, "").length;
+  const letters = line.replace(/[^g-z]/gi, "").length;
+  return FINGERPRINT_LABEL.test(line) || hexDigits > letters ||
     looksLikeWordList(line);
 }
 

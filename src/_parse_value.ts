@@ -10,7 +10,18 @@ import type { HashAlgorithm } from "./types.ts";
 import { looksLikeWordList, wordsToBytes } from "./words.ts";
 import { cleanText, hasInvisible, quoteForMessage } from "./_text.ts";
 import { parseCommonForm } from "./_parse_common.ts";
-import { decodeBase64Value, decodeHexValue, type Value } from "./_decode.ts";
+import {
+  decodeBase64Value,
+  decodeHexValue,
+  HEX_SEPARATOR,
+  type Value,
+} from "./_decode.ts";
+
+// A hex value: digits and the separators decodeHexValue accepts, nothing else.
+const HEX_SHAPED = new RegExp(
+  `^(?:[0-9a-f]|${HEX_SEPARATOR.source})+$`,
+  "i",
+);
 
 /** The hex command that prints a certificate's SHA-256 fingerprint. */
 const SHA256_COMMAND =
@@ -213,7 +224,7 @@ function parseDigest(
   value: Value,
   algorithm: HashAlgorithm | undefined,
 ): Fingerprint {
-  const hexShaped = /^[0-9a-f:\-\s]+$/i.test(value.text);
+  const hexShaped = HEX_SHAPED.test(value.text);
   const base64Shaped = /^[A-Za-z0-9+/_-]+={0,2}$/.test(value.text);
   // OpenSSH-style `SHA256:BASE64`: a labeled value that is not all hex.
   const bytes = algorithm !== undefined && !hexShaped && base64Shaped

@@ -11,6 +11,9 @@ const INVISIBLE =
 // Spaces other than U+0020 that web pages use between groups of digits.
 const OTHER_SPACE = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/;
 
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, "g");
+const OTHER_SPACE_ALL = new RegExp(OTHER_SPACE.source, "g");
+
 /** Text with invisible characters removed, and where each unit came from. */
 export interface CleanText {
   /** The text without invisible characters, other spaces turned into U+0020. */
@@ -33,6 +36,14 @@ export function cleanText(original: string): CleanText {
     offsets.push(index);
   }
   return { text, offsets };
+}
+
+/**
+ * Removes invisible characters and turns other spaces into plain spaces, as
+ * {@linkcode cleanText} does, without the map back to positions.
+ */
+export function stripInvisible(original: string): string {
+  return original.replace(INVISIBLE_ALL, "").replace(OTHER_SPACE_ALL, " ");
 }
 
 /** Returns true when the text contains a character {@linkcode cleanText} removes. */

@@ -19,7 +19,12 @@
 import { InvalidFingerprintError } from "./errors.ts";
 import type { Fingerprint } from "./fingerprint.ts";
 import { parseValue, parseWordsValue } from "./_parse_value.ts";
-import { type ListItem, listItems, removeRepeatedPins } from "./_parse_list.ts";
+import {
+  hintFor,
+  type ListItem,
+  listItems,
+  removeRepeatedPins,
+} from "./_parse_list.ts";
 import { quoteForMessage } from "./_text.ts";
 
 /**
@@ -28,6 +33,10 @@ import { quoteForMessage } from "./_text.ts";
  * unless a label names it, and a label that disagrees with the length is an
  * error. The value decides between hex and the OpenSSH-style base64 after
  * an algorithm label: a value of hex digits and separators is hex.
+ *
+ * Hex digits may be separated by ":", "-", ".", spaces or tabs, or by the
+ * look-alikes that word processors put in their place: the fullwidth colon
+ * U+FF1A and the dashes U+2010 to U+2014, U+2212 and U+FF0D.
  *
  * @param text The pasted text, such as `SHA256 Fingerprint=55:68:…`,
  * `a6364d05…`, `sha256//nL7F…=` or `KERR LOOT TOM …`.
@@ -85,10 +94,13 @@ export function parseWords(text: string): Fingerprint {
  * output with a `Fingerprint:` heading, a `SHA1:` line and a `Using English
  * words:` line. Line endings, indentation and blank lines do not matter.
  *
- * Lines without any sign of a fingerprint (headings, comments, sentences)
- * are skipped, but a line that looks like a fingerprint and cannot be read
- * raises. Repeated pins are dropped, and so are English words that repeat the
- * start of a SHA-1 fingerprint in the same input.
+ * Every line is read as a fingerprint or a `;`-separated list of them.
+ * Blank lines and comments that start with `#` are skipped. So is a line
+ * that does not parse but reads as a heading, such as `Fingerprint:`, or as
+ * a `subject=` or `issuer=` line that OpenSSL prints. Any other line that
+ * does not parse raises, so no fingerprint is dropped silently. Repeated pins
+ * are dropped, and so are English words that repeat the start of a SHA-1
+ * fingerprint in the same input.
  *
  * @param text The pasted text.
  * @returns The fingerprints, in input order; never empty.
@@ -119,7 +131,11 @@ export function parseFingerprints(text: string): Fingerprint[] {
       `Cannot parse fingerprints: expected a string, received ${typeof text}`,
     );
   }
-  const pins = listItems(text).map((item) => parseItem(item));
+  const pins: Fingerprint[] = [];
+  for (const item of listItems(text)) {
+    const pin = parseItem(item);
+    if (pin !== undefined) pins.push(pin);
+  }
   if (pins.length === 0) {
     throw new InvalidFingerprintError(
       `Invalid fingerprint list ${
@@ -131,14 +147,19 @@ export function parseFingerprints(text: string): Fingerprint[] {
   return removeRepeatedPins(text, pins);
 }
 
-function parseItem(item: ListItem): Fingerprint {
+// Returns undefined for a heading that does not parse, which the list skips.
+function parseItem(item: ListItem): Fingerprint | undefined {
   let pin: Fingerprint;
   try {
     pin = parseValue(item.text);
   } catch (error) {
     if (!(error instanceof InvalidFingerprintError)) throw error;
+    if (item.skippable) return undefined;
+    const hint = hintFor(item);
     throw new InvalidFingerprintError(
-      `${item.where[0]?.toUpperCase()}${item.where.slice(1)}: ${error.message}`,
+      `${item.where[0]?.toUpperCase()}${item.where.slice(1)}: ${error.message}${
+        hint === "" ? "" : ` ${hint}`
+      }`,
       error.position === undefined
         ? { input: error.input }
         : { input: error.input, position: error.position },

@@ -484,8 +484,112 @@ describe("parseFingerprints() lists", () => {
 
   it("raises when no fingerprint is found", () => {
     const error = errorOf(() =>
-      parseFingerprints("Fingerprint:\nnothing here\n")
+      parseFingerprints("Fingerprint:\n# nothing here\n")
     );
     assert.match(error.message, /no fingerprint found/);
+  });
+});
+
+// Separators that copies out of terminals, documents and word processors put
+// between the hex bytes, each with a name for the test.
+const SEPARATORS: [string, string][] = [
+  ["tab", "\t"],
+  ["fullwidth colon", "\uff1a"],
+  ["en dash", "\u2013"],
+  ["em dash", "\u2014"],
+  ["hyphen", "\u2010"],
+  ["minus sign", "\u2212"],
+  ["dot", "."],
+  ["no-break space", "\u00a0"],
+];
+
+describe("parseFingerprint() separators", () => {
+  for (const [name, separator] of SEPARATORS) {
+    it(`reads hex separated by ${name}`, () => {
+      const pin = parseFingerprint(GAIA_SHA256.replaceAll(":", separator));
+      assert.equal(pin.text, `SHA-256:${GAIA_SHA256}`);
+    });
+  }
+
+  it("reads tabs around a label", () => {
+    const pin = parseFingerprint(`\tSHA256\tFingerprint=\t${GAIA_SHA256}\t`);
+    assert.equal(pin.text, `SHA-256:${GAIA_SHA256}`);
+  });
+
+  it("names a separator it does not accept", () => {
+    const error = errorOf(() =>
+      parseFingerprint(GAIA_SHA1.replaceAll(":", "|"))
+    );
+    assert.match(error.message, /character "\|" at position 2/);
+    assert.match(error.message, /":", "-", ".", spaces or tabs/);
+  });
+
+  it("names a fullwidth comma", () => {
+    const error = errorOf(() =>
+      parseFingerprint(GAIA_SHA1.replaceAll(":", "\uff0c"))
+    );
+    assert.match(error.message, /character "\uff0c" \(U\+FF0C\) at position 2/);
+  });
+});
+
+describe("parseFingerprints() reads every line", () => {
+  for (const [name, separator] of SEPARATORS) {
+    it(`reads a second line separated by ${name}`, () => {
+      const text = `${GAIA_SHA1}\n${GAIA_SHA256.replaceAll(":", separator)}\n`;
+      assert.deepEqual(parseFingerprints(text).map(String), [
+        `SHA-1:${GAIA_SHA1}`,
+        `SHA-256:${GAIA_SHA256}`,
+      ]);
+    });
+  }
+
+  it("reads a Public-Key-Pins header with tabs", () => {
+    const header =
+      'Public-Key-Pins:\tpin-sha256="nL7FOxlhoCXx+1tpqKdpUy/8woW7Gwdmhshq36gUCVc=";\tmax-age=60';
+    assert.equal(parseFingerprints(header).length, 1);
+  });
+
+  it("raises on a line with an unknown separator", () => {
+    const text = `${GAIA_SHA256}\n${GAIA_SHA1.replaceAll(":", "|")}\n`;
+    const error = errorOf(() => parseFingerprints(text));
+    assert.match(error.message, /^Line 2: /);
+    assert.match(error.message, /character "\|"/);
+    assert.doesNotMatch(error.message, /start it with "#"/);
+  });
+
+  it("raises on a sentence and suggests a comment", () => {
+    const error = errorOf(() =>
+      parseFingerprints(`${GAIA_SHA1}\nthe backup appliance\n`)
+    );
+    assert.match(error.message, /^Line 2: /);
+    assert.match(error.message, /If line 2 is not a fingerprint/);
+    assert.match(error.message, /start it with "#"/);
+  });
+
+  it("raises on a broken fingerprint ending in a colon", () => {
+    const broken = "a6364d05e452696d0b86f1c64c9c7cd6b5a4254:";
+    const error = errorOf(() => parseFingerprints(`${GAIA_SHA1}\n${broken}`));
+    assert.match(error.message, /^Line 2: /);
+    assert.match(error.message, /39 hexadecimal digits/);
+  });
+
+  it("skips headings, comments and OpenSSL fields", () => {
+    const text = [
+      "Certificate fingerprints:",
+      "# the appliance",
+      "subject=CN = 192.0.2.10",
+      "issuer=CN = 192.0.2.10",
+      `sha256 Fingerprint=${GAIA_SHA256}`,
+      "SHA1:",
+      "",
+    ].join("\n");
+    assert.deepEqual(parseFingerprints(text).map(String), [
+      `SHA-256:${GAIA_SHA256}`,
+    ]);
+  });
+
+  it("reads a fingerprint that ends in a colon", () => {
+    const pins = parseFingerprints(`sha1 ${GAIA_SHA1.replaceAll(":", "")}:`);
+    assert.deepEqual(pins.map(String), [`SHA-1:${GAIA_SHA1}`]);
   });
 });

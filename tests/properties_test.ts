@@ -161,6 +161,80 @@ describe("format and parse round-trip", () => {
   });
 });
 
+// Every separator parseFingerprint accepts between hex bytes, "" for none.
+const hexSeparator = fc.constantFrom(
+  "",
+  ":",
+  "-",
+  ".",
+  " ",
+  "\t",
+  "\u00a0",
+  "\uff1a",
+  "\u2010",
+  "\u2011",
+  "\u2012",
+  "\u2013",
+  "\u2014",
+  "\u2212",
+  "\uff0d",
+);
+
+// A certificate fingerprint written as hex with any separator, letter case
+// and label, with blanks and invisible characters around it.
+const writtenFingerprint = fc.tuple(
+  certificateFingerprint,
+  hexSeparator,
+  fc.boolean(),
+  fc.constantFrom("", "openssl", "colon label"),
+  fc.constantFrom("", " ", "\t", "  \t", "\u200e", "\ufeff"),
+).map(([fingerprint, separator, lower, label, padding]) => {
+  const hex = [...fingerprint.bytes].map((byte) =>
+    byte.toString(16).padStart(2, "0")
+  ).join(separator);
+  const digits = lower ? hex : hex.toUpperCase();
+  const name = fingerprint.algorithm.replace("-", "");
+  const text = label === "openssl"
+    ? `${name} Fingerprint=${digits}`
+    : label === "colon label"
+    ? `${fingerprint.algorithm}:${digits}`
+    : digits;
+  return { fingerprint, text: `${padding}${text}${padding}` };
+});
+
+const writtenPin = fc.oneof(
+  { arbitrary: writtenFingerprint, weight: 4 },
+  publicKeyPin.map((pin) => ({
+    fingerprint: pin,
+    text: `sha256//${formatFingerprint(pin, "base64").slice(7)}`,
+  })),
+);
+
+describe("lists in every accepted style", () => {
+  it("parseFingerprints() finds every fingerprint", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(writtenPin, {
+          minLength: 1,
+          maxLength: 6,
+          selector: (written) => written.fingerprint.text,
+        }),
+        fc.constantFrom("\n", "\r\n", "\r", ";", "\n\n", "\n# note\n", " ;\t"),
+        (written, lineBreak) => {
+          const text = written.map((item) => item.text).join(lineBreak);
+          const pins = parseFingerprints(text);
+          assert.equal(pins.length, written.length, JSON.stringify(text));
+          assert.deepEqual(
+            pins.map(String),
+            written.map((item) => item.fingerprint.text),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe("RFC 1751 words round-trip", () => {
   it("bytes to words and back", () => {
     fc.assert(
