@@ -1,6 +1,7 @@
 // Finding the fingerprints in a pasted list: curl-style ";" lists, one per
 // line, the JSON of Check Point's `api fingerprint -f json`, and its text
 // output with headings. Each item is parsed by the caller.
+import { Buffer } from "node:buffer";
 import { InvalidFingerprintError } from "./errors.ts";
 import type { Fingerprint } from "./fingerprint.ts";
 import type { HashAlgorithm } from "./types.ts";
@@ -29,6 +30,14 @@ const JSON_KEYS: Readonly<Record<string, HashAlgorithm>> = {
   "fingerprint-sha1": "SHA-1",
   "fingerprint-sha256": "SHA-256",
 };
+
+/**
+ * The maximum length of a line in a text list, in UTF-16 code units. A
+ * labeled SHA-512 fingerprint with separators has 210, and a Public-Key-Pins
+ * header with a dozen pins about 750, so a longer line is not a fingerprint
+ * list. The limit also keeps the work per line small.
+ */
+export const MAX_LINE_LENGTH = 4096;
 
 // Directives of a Public-Key-Pins header, which sit between the pins.
 const HPKP_DIRECTIVE =
@@ -117,6 +126,14 @@ function textItems(text: string): ListItem[] {
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] as string;
     const where = `line ${index + 1}`;
+    if (line.length > MAX_LINE_LENGTH) {
+      throw new InvalidFingerprintError(
+        `Invalid fingerprint list: ${where} ${
+          quoteForMessage(line)
+        } has ${line.length} characters, more than the ${MAX_LINE_LENGTH} that any fingerprint form fits in. Put one fingerprint on each line.`,
+        { input: line },
+      );
+    }
     const clean = stripInvisible(line).trim();
     if (clean === "" || clean.startsWith("#")) continue;
 
@@ -184,8 +201,9 @@ export function removeRepeatedPins(
   const seen = new Set<string>();
   const kept: Fingerprint[] = [];
   for (const pin of pins) {
-    if (seen.has(pin.text)) continue;
-    seen.add(pin.text);
+    const key = pinKey(pin);
+    if (seen.has(key)) continue;
+    seen.add(key);
     if (pin.words && sha1.length > 0) {
       if (sha1.some((full) => startsWith(full.bytes, pin.bytes))) continue;
       throw new InvalidFingerprintError(
@@ -200,6 +218,19 @@ export function removeRepeatedPins(
     kept.push(pin);
   }
   return kept;
+}
+
+// A key that is equal for equal pins. Building the canonical text instead
+// would take most of the time of parsing a long list.
+function pinKey(pin: Fingerprint): string {
+  const bytes = Buffer.from(
+    pin.bytes.buffer,
+    pin.bytes.byteOffset,
+    pin.bytes.length,
+  );
+  return `${pin.kind} ${pin.algorithm} ${pin.words} ${
+    bytes.toString("latin1")
+  }`;
 }
 
 function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {

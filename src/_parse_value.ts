@@ -8,7 +8,12 @@ import {
 } from "./fingerprint.ts";
 import type { HashAlgorithm } from "./types.ts";
 import { looksLikeWordList, wordsToBytes } from "./words.ts";
-import { cleanText, hasInvisible, quoteForMessage } from "./_text.ts";
+import {
+  cleanText,
+  hasInvisible,
+  quoteForMessage,
+  stripInvisible,
+} from "./_text.ts";
 import { parseCommonForm } from "./_parse_common.ts";
 import {
   decodeBase64Value,
@@ -16,6 +21,13 @@ import {
   HEX_SEPARATOR,
   type Value,
 } from "./_decode.ts";
+
+/**
+ * The maximum length of a value, in UTF-16 code units. A labeled SHA-512
+ * fingerprint with separators has 210. Longer input is rejected before any
+ * other work, so its cost stays small.
+ */
+export const MAX_VALUE_LENGTH = 4096;
 
 // A hex value: digits and the separators decodeHexValue accepts, nothing else.
 const HEX_SHAPED = new RegExp(
@@ -96,6 +108,7 @@ function prepare(text: string, what: string): Input {
       `Cannot parse ${what}: expected a string, received ${typeof text}`,
     );
   }
+  if (text.length > MAX_VALUE_LENGTH) throw tooLongError(text, what);
   const clean = cleanText(text);
   let start = 0;
   let end = clean.text.length;
@@ -137,16 +150,34 @@ function isQuotePair(open: string, close: string | undefined): boolean {
   return pairs[open] === close;
 }
 
-function rejectCertificate(input: Input): void {
-  const pem = /-----BEGIN [A-Z ]+-----/.test(input.text);
-  const der = /^MII[A-Za-z0-9+/]{60,}/.test(input.text);
-  if (!pem && !der) return;
-  throw invalid(
-    input,
-    `this is ${
-      pem ? "PEM text" : "base64 of a certificate"
-    }, but a fingerprint is expected. To read the fingerprint of a certificate file, run \`certpin fingerprint FILE\`.`,
+// Rejects long input without reading past its start, so that megabytes cost
+// no more than a few kilobytes. A certificate is the usual long paste, and
+// gets the same advice as a short one.
+function tooLongError(text: string, what: string): InvalidFingerprintError {
+  const kind = certificateKind(stripInvisible(text.slice(0, 200)).trim()) ??
+    (text.includes("-----BEGIN ") ? "PEM text" : undefined);
+  const reason = kind === undefined
+    ? `the input has ${text.length} characters, more than the ${MAX_VALUE_LENGTH} that any fingerprint form fits in. Paste only the fingerprint.`
+    : certificateAdvice(kind);
+  return new InvalidFingerprintError(
+    `Invalid ${what} ${quoteForMessage(text)}: ${reason}`,
+    { input: text },
   );
+}
+
+function rejectCertificate(input: Input): void {
+  const kind = certificateKind(input.text);
+  if (kind !== undefined) throw invalid(input, certificateAdvice(kind));
+}
+
+function certificateKind(text: string): string | undefined {
+  if (/-----BEGIN [A-Z ]+-----/.test(text)) return "PEM text";
+  if (/^MII[A-Za-z0-9+/]{60}/.test(text)) return "base64 of a certificate";
+  return undefined;
+}
+
+function certificateAdvice(kind: string): string {
+  return `this is ${kind}, but a fingerprint is expected. To read the fingerprint of a certificate file, run \`certpin fingerprint FILE\`.`;
 }
 
 // Returns the part of `value` a named group matched, trimmed, keeping the

@@ -11,6 +11,10 @@ const INVISIBLE =
 // Spaces other than U+0020 that web pages use between groups of digits.
 const OTHER_SPACE = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/;
 
+// Either kind, to find out in one pass whether the text needs cleaning.
+const INVISIBLE_OR_OTHER_SPACE = new RegExp(
+  `${INVISIBLE.source}|${OTHER_SPACE.source}`,
+);
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, "g");
 const OTHER_SPACE_ALL = new RegExp(OTHER_SPACE.source, "g");
 
@@ -27,6 +31,12 @@ export interface CleanText {
  * keeping a map back to positions in the original text.
  */
 export function cleanText(original: string): CleanText {
+  if (!INVISIBLE_OR_OTHER_SPACE.test(original)) {
+    return {
+      text: original,
+      offsets: Array.from({ length: original.length }, (_, index) => index),
+    };
+  }
   let text = "";
   const offsets: number[] = [];
   for (let index = 0; index < original.length; index++) {
@@ -40,7 +50,8 @@ export function cleanText(original: string): CleanText {
 
 /**
  * Removes invisible characters and turns other spaces into plain spaces, as
- * {@linkcode cleanText} does, without the map back to positions.
+ * {@linkcode cleanText} does, without the map back to positions. Its cost
+ * stays linear for inputs of megabytes.
  */
 export function stripInvisible(original: string): string {
   return original.replace(INVISIBLE_ALL, "").replace(OTHER_SPACE_ALL, " ");
@@ -56,7 +67,10 @@ export function hasInvisible(text: string): boolean {
  * shown as `<U+200E>`, and a long value is cut to `max` characters plus "…".
  */
 export function quoteForMessage(value: string, max = 60): string {
-  const chars = [...value];
+  // Only the start is read, so quoting a value of megabytes stays cheap. A
+  // code point takes at most two UTF-16 units, and the one extra code point
+  // shows whether anything was cut.
+  const chars = [...value.slice(0, 2 * max + 2)];
   const visible = chars.length > max ? chars.slice(0, max) : chars;
   const text = visible.map((char) =>
     isHidden(char) ? `<${codePoint(char)}>` : char

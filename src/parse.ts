@@ -41,9 +41,10 @@ import { quoteForMessage } from "./_text.ts";
  * @param text The pasted text, such as `SHA256 Fingerprint=55:68:…`,
  * `a6364d05…`, `sha256//nL7F…=` or `KERR LOOT TOM …`.
  * @returns The fingerprint; its `text` is the canonical form.
- * @throws {InvalidFingerprintError} When the text is empty, has a character
- * that does not belong, has a length no supported hash has, is an MD5
- * fingerprint, or has a label that disagrees with the value.
+ * @throws {InvalidFingerprintError} When the text is empty, is longer than
+ * 4096 characters, has a character that does not belong, has a length no
+ * supported hash has, is an MD5 fingerprint, or has a label that disagrees
+ * with the value.
  * @throws {TypeError} When `text` is not a string.
  *
  * @example Forms that give the same fingerprint
@@ -98,16 +99,16 @@ export function parseWords(text: string): Fingerprint {
  * Blank lines and comments that start with `#` are skipped. So is a line
  * that does not parse but reads as a heading, such as `Fingerprint:`, or as
  * a `subject=` or `issuer=` line that OpenSSL prints. Any other line that
- * does not parse raises, so no fingerprint is dropped silently. Repeated pins
- * are dropped, and so are English words that repeat the start of a SHA-1
- * fingerprint in the same input.
+ * does not parse raises, so no fingerprint is dropped silently. A line may
+ * have at most 4096 characters. Repeated pins are dropped, and so are English
+ * words that repeat the start of a SHA-1 fingerprint in the same input.
  *
  * @param text The pasted text.
  * @returns The fingerprints, in input order; never empty.
  * @throws {InvalidFingerprintError} When the input contains no fingerprint, an
- * item cannot be read (the message names its line or JSON element), a JSON
- * key's algorithm disagrees with its value, or English words disagree with a
- * SHA-1 fingerprint in the same input.
+ * item cannot be read (the message names its line or JSON element), a line
+ * is longer than 4096 characters, a JSON key's algorithm disagrees with its
+ * value, or English words disagree with a SHA-1 fingerprint in the same input.
  * @throws {TypeError} When `text` is not a string.
  *
  * @example Check Point's text output

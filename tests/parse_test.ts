@@ -593,3 +593,49 @@ describe("parseFingerprints() reads every line", () => {
     assert.deepEqual(pins.map(String), [`SHA-1:${GAIA_SHA1}`]);
   });
 });
+
+describe("parsers reject long input", () => {
+  it("rejects a 21 MB line", () => {
+    const line = "AB:".repeat(7_000_000);
+    const error = errorOf(() => parseFingerprints(`${GAIA_SHA1}\n${line}\n`));
+    assert.match(
+      error.message,
+      /line 2 "AB:AB:.*…" has 21000000 characters, more than the 4096/,
+    );
+    assert.equal(error.input, line);
+  });
+
+  it("rejects a long line in a list", () => {
+    const pins = Array(80).fill(`sha256//${"A".repeat(43)}=`).join(";");
+    const error = errorOf(() => parseFingerprints(pins));
+    assert.match(error.message, /line 1 .* more than the 4096/);
+    assert.match(error.message, /one fingerprint on each line/);
+  });
+
+  it("rejects a fingerprint of 4 MB", () => {
+    const error = errorOf(() => parseFingerprint("AB".repeat(2_000_000)));
+    assert.match(error.message, /has 4000000 characters, more than the 4096/);
+  });
+
+  it("rejects long English words", () => {
+    const error = errorOf(() => parseWords(`${GAIA_WORDS} `.repeat(1000)));
+    assert.match(error.message, /more than the 4096/);
+  });
+
+  it("points from a long PEM to certpin fingerprint", () => {
+    const pem = fixtureText("certs/gaia-like.pem").repeat(10);
+    assert.ok(pem.length > 4096);
+    const error = errorOf(() => parseFingerprint(pem));
+    assert.match(error.message, /this is PEM text/);
+  });
+
+  it("reads 20 000 lines", () => {
+    const lines = Array.from(
+      { length: 20_000 },
+      (_, index) => index.toString(16).padStart(64, "0"),
+    );
+    const pins = parseFingerprints(lines.join("\n"));
+    assert.equal(pins.length, 20_000);
+    assert.equal(hexOf(pins[19_999] as Fingerprint), lines[19_999]);
+  });
+});
