@@ -35,6 +35,9 @@ const HEX_SHAPED = new RegExp(
   "i",
 );
 
+// At least two words of letters, separated by whitespace.
+const LETTER_WORDS = /^[a-z]+(?:\s+[a-z]+)+$/i;
+
 /** The hex command that prints a certificate's SHA-256 fingerprint. */
 const SHA256_COMMAND =
   "`certpin fingerprint FILE` or `openssl x509 -in FILE -noout -fingerprint -sha256`";
@@ -50,6 +53,9 @@ const FINGERPRINT_LABEL =
   /^(?:(?<algorithm>sha-?\d+|md5)\s*)?(?:fingerprint|thumbprint)(?:\s*[:=]|\s)\s*(?<value>.*)$/dis;
 const ALGORITHM_LABEL =
   /^(?<algorithm>sha-?\d+|md5)(?:\s*[:=]\s*|\s+)(?<value>.*)$/dis;
+
+// RFC 1751 writes each 8 bytes as six words, so a words pin has twelve.
+const WORDS_PIN_WORDS = (WORDS_PIN_LENGTH / 8) * 6;
 
 /** Parses one fingerprint, pin or word list; see parseFingerprint(). */
 export function parseValue(text: string): Fingerprint {
@@ -80,7 +86,9 @@ export function parseValue(text: string): Fingerprint {
     return parseDigest(value, rest, algorithm);
   }
 
-  if (looksLikeWordList(value.text)) return decodeWordsPin(value, value);
+  if (looksLikeWordList(value.text) || isLetterWords(value.text)) {
+    return decodeWordsPin(value, value);
+  }
   return parseDigest(value, value, undefined);
 }
 
@@ -148,6 +156,11 @@ function isQuotePair(open: string, close: string | undefined): boolean {
     "\u2018": "\u2019",
   };
   return pairs[open] === close;
+}
+
+// Words made only of hex digits, such as "AD BE EF", read as hex instead.
+function isLetterWords(text: string): boolean {
+  return LETTER_WORDS.test(text) && /[g-z]/i.test(text);
 }
 
 // Rejects long input without reading past its start, so that megabytes cost
@@ -288,6 +301,15 @@ function parseDigest(
 }
 
 function decodeWordsPin(input: Input, value: Value): Fingerprint {
+  const count = value.text.split(/\s+/).filter((word) => word !== "").length;
+  if (count !== WORDS_PIN_WORDS) {
+    throw invalid(
+      input,
+      `found ${count} word${
+        count === 1 ? "" : "s"
+      }, but twelve RFC 1751 English words are expected (they encode the first 128 bits of the SHA-1 fingerprint). Check that no word was lost while copying.`,
+    );
+  }
   let bytes: Uint8Array;
   try {
     bytes = wordsToBytes(value.text);
@@ -300,14 +322,6 @@ function decodeWordsPin(input: Input, value: Value): Fingerprint {
       input: input.original,
       ...(position === undefined ? {} : { position }),
     });
-  }
-  if (bytes.length !== WORDS_PIN_LENGTH) {
-    throw invalid(
-      input,
-      `found ${
-        (bytes.length / 8) * 6
-      } English words, but a fingerprint has twelve (the first 128 bits of its SHA-1).`,
-    );
   }
   return new Fingerprint("certificate", "SHA-1", bytes, { words: true });
 }

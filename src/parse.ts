@@ -43,8 +43,8 @@ import { quoteForMessage } from "./_text.ts";
  * @returns The fingerprint; its `text` is the canonical form.
  * @throws {InvalidFingerprintError} When the text is empty, is longer than
  * 4096 characters, has a character that does not belong, has a length no
- * supported hash has, is an MD5 fingerprint, or has a label that disagrees
- * with the value.
+ * supported hash has, is an MD5 fingerprint, has a label that disagrees with
+ * the value, or is a number of words other than twelve.
  * @throws {TypeError} When `text` is not a string.
  *
  * @example Forms that give the same fingerprint

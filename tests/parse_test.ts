@@ -271,6 +271,21 @@ describe("parseFingerprint() other forms", () => {
     assert.equal(error.position, input.indexOf("HOCKS"));
   });
 
+  it("counts the words when eleven are given", () => {
+    const input = GAIA_WORDS.replace(" CORN", "");
+    const error = errorOf(() => parseFingerprint(input));
+    assert.match(
+      error.message,
+      /found 11 words, but twelve RFC 1751 English words are expected/,
+    );
+    assert.equal(error.input, input);
+  });
+
+  it("counts the words when thirteen are given", () => {
+    const error = errorOf(() => parseFingerprint(`${GAIA_WORDS} CORN`));
+    assert.match(error.message, /found 13 words/);
+  });
+
   it("reads twelve hex pairs as hex", () => {
     const error = errorOf(() =>
       parseFingerprint("AD BE ED AD BE ED AD BE ED AD BE ED")
@@ -295,7 +310,7 @@ describe("parseWords()", () => {
     const error = errorOf(() => parseWords("TIDE ITCH SLOW REIN RULE MOT"));
     assert.match(
       error.message,
-      /found 6 English words, but a fingerprint has twelve/,
+      /found 6 words, but twelve RFC 1751 English words are expected/,
     );
   });
 
@@ -564,6 +579,13 @@ describe("parseFingerprints() reads every line", () => {
     assert.match(error.message, /^Line 2: /);
     assert.match(error.message, /If line 2 is not a fingerprint/);
     assert.match(error.message, /start it with "#"/);
+  });
+
+  it("raises on a line of eleven words", () => {
+    const eleven = GAIA_WORDS.replace(" CORN", "");
+    const error = errorOf(() => parseFingerprints(`${GAIA_SHA1}\n${eleven}`));
+    assert.match(error.message, /^Line 2: /);
+    assert.match(error.message, /found 11 words/);
   });
 
   it("raises on a broken fingerprint ending in a colon", () => {
