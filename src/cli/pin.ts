@@ -32,6 +32,7 @@ import {
   STORE_OPTION,
 } from "./_store_options.ts";
 import { formatConflict } from "./_pin_conflict.ts";
+import { formatCertificate } from "./_print.ts";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -50,6 +51,10 @@ matches it.
 Without --expect, certpin asks "Trust this certificate?" when standard input
 is a terminal; in scripts, --yes answers yes. Without a terminal, --expect or
 --yes nothing is stored.
+
+An expired certificate is shown with a warning and can still be stored the
+same way, because appliances do run with expired certificates: pinned
+connections accept it, and "certpin check" reports it as expired.
 
 Options:
   --expect PIN       Store only if the certificate matches PIN (fingerprint in
@@ -149,6 +154,7 @@ async function runPin(args: string[], io: CliIo): Promise<number> {
     return EXIT.mismatch;
   }
 
+  if (summary.daysLeft < 0) io.stderr(expiredWarning(name, summary));
   const confirmation = await confirm(
     io,
     name,
@@ -222,6 +228,24 @@ function alreadyPinnedMessage(
     );
   }
   return lines.join("\n") + "\n";
+}
+
+/**
+ * Formats the warning shown before an expired certificate is stored. It is
+ * still stored once confirmed, because appliances do run with expired
+ * certificates and a pinned connection checks only the pin.
+ */
+function expiredWarning(name: string, summary: CertificateSummary): string {
+  return [
+    `certpin: Warning: the certificate of ${name} expired on ${
+      formatDay(summary.validTo)
+    }, ${formatCount(-summary.daysLeft, "day")} ago.`,
+    "Pinned connections accept it all the same, because they check the pin and",
+    'not the dates (unless a CA chain is also required, as by "verify --ca"), but',
+    '"certpin check" reports it as expired (exit code 1) until the server has a',
+    "new certificate. It is stored only when confirmed, as any certificate is.",
+    "",
+  ].join("\n");
 }
 
 /**
@@ -311,24 +335,4 @@ function pinnedCertificate(
     sha256: summary.fingerprints.sha256,
     sha1: summary.fingerprints.sha1,
   };
-}
-
-function formatCertificate(summary: CertificateSummary): string {
-  const names = summary.subjectAltNames.length === 0
-    ? "(none)"
-    : summary.subjectAltNames.join(", ");
-  return [
-    `  subject:         ${summary.subject}`,
-    `  issuer:          ${summary.issuer}${
-      summary.selfSigned ? " (self-signed)" : ""
-    }`,
-    `  alt names:       ${names}`,
-    `  valid:           ${formatDay(summary.validFrom)} to ${
-      formatDay(summary.validTo)
-    } (${summary.daysLeft} days left)`,
-    `  key:             ${summary.publicKey}`,
-    `  SHA-256:         ${summary.fingerprints.sha256}`,
-    `  SHA-1:           ${summary.fingerprints.sha1}`,
-    `  public-key pin:  ${summary.fingerprints.publicKeyPin}`,
-  ].join("\n");
 }

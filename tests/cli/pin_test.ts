@@ -18,6 +18,9 @@ const createdFolders: string[] = [];
 const servers: LocalServer[] = [];
 let first: GeneratedCertificate;
 let renewed: GeneratedCertificate;
+let expired: GeneratedCertificate;
+
+const DAY = 86_400_000;
 
 before(async () => {
   first = await cachedCertificate("pin-first", {
@@ -27,6 +30,13 @@ before(async () => {
   renewed = await cachedCertificate("pin-renewed", {
     keyType: "ec",
     commonName: "fw.example.test",
+  });
+  // Expired 2164 days and a few hours ago, as on a long-running appliance.
+  expired = await cachedCertificate("pin-expired", {
+    keyType: "ec",
+    commonName: "fw.example.test",
+    notBefore: new Date(Date.now() - 3000 * DAY),
+    notAfter: new Date(Date.now() - 2163.5 * DAY),
   });
 });
 
@@ -253,6 +263,52 @@ describe("certpin pin", () => {
       assert.equal(result.code, 1, `answer ${answer}`);
       assert.equal(existsSync(store), false);
     }
+  });
+
+  it("warns before storing an expired certificate", async () => {
+    const server = await serve(expired);
+    const store = newStorePath();
+
+    const result = await pin(server, store, "--yes");
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stdout.includes("(expired 2164 days ago)"), result.stdout);
+    assert.ok(!result.stdout.includes("days left"), result.stdout);
+    assert.ok(
+      result.stderr.includes(
+        `certpin: Warning: the certificate of 127.0.0.1:${server.port} expired on `,
+      ),
+      result.stderr,
+    );
+    assert.ok(result.stderr.includes(", 2164 days ago."), result.stderr);
+    assert.ok(result.stderr.includes('"certpin check"'), result.stderr);
+    assert.deepEqual(await storedPins(store, server), [
+      `SHA-256:${expired.sha256}`,
+    ]);
+  });
+
+  it("warns of expiry before the prompt", async () => {
+    const server = await serve(expired);
+    const store = newStorePath();
+
+    const result = await pinAtPrompt(server, store, "n");
+
+    assert.equal(result.code, 1);
+    const warning = result.stderr.indexOf("certpin: Warning:");
+    assert.ok(warning >= 0, result.stderr);
+    assert.ok(warning < result.stderr.indexOf("Trust this certificate"));
+    assert.equal(existsSync(store), false);
+  });
+
+  it("gives no expiry warning for a valid certificate", async () => {
+    const server = await serve(first);
+    const store = newStorePath();
+
+    const result = await pin(server, store, "--yes");
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stdout.includes("days left)"), result.stdout);
+    assert.equal(result.stderr, "");
   });
 
   it("says so when the same pin is stored", async () => {
