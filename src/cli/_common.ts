@@ -308,10 +308,19 @@ export function fetchError(error: unknown, target: Target): unknown {
   }
 
   const code = (cause as { code?: unknown }).code;
+  if (typeof code === "string" && REQUEST_REJECTED_CODES.has(code)) {
+    return new UsageError(
+      `Request to ${where} was not sent: ${cause.message}. Check the request's method, headers and body.`,
+    );
+  }
   const timedOut = typeof code === "string" && code.includes("TIMEOUT");
+  const reason =
+    code === "UND_ERR_SOCKET" && cause.message === "other side closed"
+      ? "the server closed the connection (other side closed)"
+      : cause.message;
   const message = error.message === "terminated"
-    ? `Response from ${where} ended before its body was complete: ${cause.message}.`
-    : `Request to ${where} failed: ${cause.message}.`;
+    ? `Response from ${where} ended before its body was complete: ${reason}.`
+    : `Request to ${where} failed: ${reason}.`;
   return new ConnectionError(message, {
     kind: timedOut ? "timeout" : "reset",
     host: target.host,
@@ -319,6 +328,42 @@ export function fetchError(error: unknown, target: Target): unknown {
     cause: error,
   });
 }
+
+// undici's codes for a request it rejects before sending it: an invalid
+// header or method, or a body whose length differs from Content-Length.
+const REQUEST_REJECTED_CODES = new Set([
+  "UND_ERR_INVALID_ARG",
+  "UND_ERR_NOT_SUPPORTED",
+  "UND_ERR_REQ_CONTENT_LENGTH_MISMATCH",
+]);
+
+/**
+ * Describes why a file could not be read or written, in words for the
+ * common `node:fs` error codes, such as "it is a directory (EISDIR)", and
+ * with the runtime's message otherwise.
+ *
+ * @param error The error `node:fs` raised.
+ */
+export function describeFileError(error: unknown): string {
+  const code = typeof error === "object" && error !== null
+    ? (error as { code?: unknown }).code
+    : undefined;
+  const reason = typeof code === "string"
+    ? FILE_ERROR_REASONS[code]
+    : undefined;
+  if (reason !== undefined) return `${reason} (${code})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+const FILE_ERROR_REASONS: Record<string, string> = {
+  ENOENT: "it does not exist",
+  EISDIR: "it is a directory",
+  ENOTDIR: "a part of the path is not a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on the device",
+  EROFS: "the file system is read-only",
+};
 
 /**
  * Runs a command body, printing any error to standard error without a stack

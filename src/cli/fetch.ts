@@ -15,6 +15,7 @@ import { parseTarget, type Target } from "../target.ts";
 import {
   type CliIo,
   type Command,
+  describeFileError,
   EXIT,
   fetchError,
   parseCommandArgs,
@@ -234,9 +235,7 @@ function readBodyFile(path: string): Buffer {
     return readFileSync(path);
   } catch (error) {
     throw new UsageError(
-      `Cannot read --data-file "${path}": ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+      `Cannot read --data-file "${path}": ${describeFileError(error)}.`,
     );
   }
 }
@@ -247,8 +246,8 @@ function writeOutputFile(path: string, bytes: Uint8Array): void {
   } catch (error) {
     throw new UsageError(
       `Cannot write the response body to -o "${path}": ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+        describeFileError(error)
+      }.`,
     );
   }
 }

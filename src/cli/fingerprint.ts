@@ -23,6 +23,7 @@ import { toColonHex } from "../_encoding.ts";
 import {
   type CliIo,
   type Command,
+  describeFileError,
   EXIT,
   parseCommandArgs,
   parseIntegerOption,
@@ -198,8 +199,8 @@ function readCertificateFile(path: string): Uint8Array[] {
       code === "ENOENT"
         ? `Certificate file "${path}" not found. Check the path, or, for a server, give host or host:port without a file extension or "/".`
         : `Cannot read certificate file "${path}": ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+          describeFileError(error)
+        }.`,
     );
   }
   const text = bytes.toString("latin1");

@@ -22,6 +22,7 @@ import { parseTarget } from "../target.ts";
 import {
   type CliIo,
   type Command,
+  describeFileError,
   EXIT,
   parseCommandArgs,
   parseIntegerOption,
@@ -192,8 +193,8 @@ function readText(path: string, label: string): string {
       code === "ENOENT"
         ? `The ${label} file "${path}" was not found. Check the path.`
         : `Cannot read the ${label} file "${path}": ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+          describeFileError(error)
+        }.`,
     );
   }
 }

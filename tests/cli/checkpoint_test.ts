@@ -235,12 +235,42 @@ describe("certpin checkpoint login", () => {
       assert.equal(result.code, 3, result.stderr);
       assert.match(
         result.stderr,
-        /^certpin: Request to 127\.0\.0\.1:\d+ failed: other side closed\.$/m,
+        /^certpin: Request to 127\.0\.0\.1:\d+ failed: the server closed the connection \(other side closed\)\.$/m,
       );
       assert.doesNotMatch(result.stderr, /unexpected error/);
       assert.ok(!result.stderr.includes(PASSWORD));
     } finally {
       await dropping.close();
+    }
+  });
+
+  it("reports a close right after the handshake with 3", async () => {
+    // The certificate matches, and the server ends the connection at once.
+    const closing = await startTlsServer({
+      cert: right.certPem,
+      key: right.keyPem,
+      respond: "none",
+      onSecureConnection: (socket) => socket.end(),
+    });
+    try {
+      const result = await runCliInProcess([
+        "checkpoint",
+        "login",
+        `127.0.0.1:${closing.port}`,
+        "--user",
+        "admin",
+        "--pin",
+        right.sha256,
+      ], { env: { CHECKPOINT_PASSWORD: PASSWORD } });
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(
+        result.stderr,
+        /^certpin: Request to 127\.0\.0\.1:\d+ failed: the server closed the connection/m,
+      );
+      assert.doesNotMatch(result.stderr, /unexpected error|fetch failed/);
+      assert.equal(result.stdout, "");
+    } finally {
+      await closing.close();
     }
   });
 

@@ -283,7 +283,7 @@ describe("certpin fetch", () => {
       assert.equal(result.code, 3, result.stderr);
       assert.match(
         result.stderr,
-        /^certpin: Request to 127\.0\.0\.1:\d+ failed: other side closed\.$/m,
+        /^certpin: Request to 127\.0\.0\.1:\d+ failed: the server closed the connection \(other side closed\)\.$/m,
       );
     } finally {
       await dropping.close();
@@ -382,6 +382,22 @@ describe("certpin fetch", () => {
     assert.equal(result.code, 2);
     assert.match(result.stderr, /Cannot write the response body to -o/);
     assert.doesNotMatch(result.stderr, /unexpected error/);
+  });
+
+  it("names the problem with a --data-file directory", async () => {
+    const result = await runCliInProcess([
+      "fetch",
+      `https://127.0.0.1:${server.port}/`,
+      "--pin",
+      right.sha256,
+      "--data-file",
+      folder,
+    ]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `certpin: Cannot read --data-file "${folder}": it is a directory (EISDIR).\n`,
+    );
   });
 
   it("rejects bad usage with 2", async () => {
