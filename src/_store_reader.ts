@@ -33,8 +33,10 @@ export function invalidAt(
   problem: string,
 ): PinStoreError {
   const { line, column } = lineAndColumn(text, offset);
+  // A problem may quote a whole error message, which ends with its own period.
+  const sentence = problem.replace(/\.$/, "");
   return new PinStoreError(
-    `Invalid pin store ${path}, line ${line}, column ${column}: ${problem}. ` +
+    `Invalid pin store ${path}, line ${line}, column ${column}: ${sentence}. ` +
       "Correct that part of the file or restore it from a backup; certpin has left the file unchanged.",
     path,
   );

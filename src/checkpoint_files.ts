@@ -36,6 +36,12 @@ import { parseTarget } from "./target.ts";
 import type { HashAlgorithm } from "./types.ts";
 import { toHex } from "./_encoding.ts";
 import { cleanText, quoteForMessage } from "./_text.ts";
+import {
+  JsonSyntaxError,
+  lineAndColumn,
+  pathKey,
+  scanJsonPositions,
+} from "./_json_positions.ts";
 
 /** The SDK whose fingerprints file format to write. */
 export type SdkPinFileFormat = "python" | "java" | "go";
@@ -66,6 +72,8 @@ export interface SdkPinEntry {
 export interface SdkPinProblem {
   /** The key of the entry, as in the file. */
   key: string;
+  /** One-based line of the file on which the entry's value starts. */
+  line: number;
   /** The reason the entry could not be read. */
   message: string;
 }
@@ -102,12 +110,13 @@ const SHA1_HEX_DIGITS = 40;
  * Reads the JSON of a Python, Java or Go SDK fingerprints file. Values may
  * carry colons, lowercase hex and invisible characters. A Go SDK chain
  * value (a multiple of 40 hex digits) gives the leaf's SHA-1 as the pin, with
- * a note saying so. An entry that cannot be read is listed in `problems`
- * instead of being dropped.
+ * a note saying so. An entry that cannot be read is listed in `problems`,
+ * with its line, instead of being dropped.
  *
  * @param text The file's text.
  * @returns The entries read and the problems found.
- * @throws {SdkPinFileError} When the text is not a JSON object.
+ * @throws {SdkPinFileError} When the text is not a JSON object, or has a
+ * server twice; the message names the line and column.
  *
  * @example
  * ```ts
@@ -117,17 +126,21 @@ const SHA1_HEX_DIGITS = 40;
  * ```
  */
 export function readSdkPinFile(text: string): SdkPinFile {
-  let data: unknown;
+  const json = text.replace(/^\uFEFF/, "");
+  let positions: Map<string, number>;
   try {
-    data = JSON.parse(text.replace(/^\uFEFF/, ""));
+    // The scanner gives the same message and position in every runtime, and
+    // rejects a server given twice, which JSON.parse would silently drop.
+    positions = scanJsonPositions(json);
   } catch (error) {
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    const { line, column } = lineAndColumn(json, error.offset);
     throw new SdkPinFileError(
-      `Invalid SDK fingerprints file: it is not JSON (${
-        error instanceof Error ? error.message : String(error)
-      }). Expected a JSON object such as {"192.0.2.10": "A6364D05…"}.`,
+      `Invalid SDK fingerprints file, line ${line}, column ${column}: ${error.message}. Expected a JSON object such as {"192.0.2.10": "A6364D05…"}.`,
       { cause: error },
     );
   }
+  const data: unknown = JSON.parse(json);
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     throw new SdkPinFileError(
       `Invalid SDK fingerprints file: expected a JSON object from server to fingerprint, found ${
@@ -142,7 +155,9 @@ export function readSdkPinFile(text: string): SdkPinFile {
       file.entries.push(readEntry(key, value));
     } catch (error) {
       if (!(error instanceof CertpinError)) throw error;
-      file.problems.push({ key, message: error.message });
+      const offset = positions.get(pathKey([key])) ?? 0;
+      const { line } = lineAndColumn(json, offset);
+      file.problems.push({ key, line, message: error.message });
     }
   }
   return file;

@@ -85,6 +85,12 @@ describe("readSdkPinFile()", () => {
       "bad host",
       "md5.example.test",
     ]);
+    assert.deepEqual(file.problems.map((problem) => problem.line), [
+      1,
+      1,
+      1,
+      1,
+    ]);
     assert.match(file.problems[0]?.message ?? "", /15 bytes/);
     assert.match(file.problems[1]?.message ?? "", /not a fingerprint string/);
     assert.match(file.problems[2]?.message ?? "", /Invalid target/);
@@ -96,8 +102,41 @@ describe("readSdkPinFile()", () => {
     assert.equal(readSdkPinFile(text).entries.length, 1);
   });
 
+  it("gives the line of each problem", () => {
+    const text =
+      `{\n  "good.test": "${GAIA_SHA1_HEX}",\n\n  "bad.test":\n    "not hex"\n}`;
+    assert.deepEqual(
+      readSdkPinFile(text).problems.map((problem) => problem.line),
+      [5],
+    );
+  });
+
   it("raises on text that is not JSON", () => {
     assert.throws(() => readSdkPinFile("192.0.2.10 A6364D05"), SdkPinFileError);
+  });
+
+  it("names line and column of a syntax error", () => {
+    assert.throws(
+      () => readSdkPinFile(`{\n  "a.test": "${GAIA_SHA1_HEX}",\n}`),
+      (error: unknown) =>
+        error instanceof SdkPinFileError &&
+        /line 3, column 1: expected a quoted property name/.test(
+          error.message,
+        ),
+    );
+  });
+
+  it("raises on a server given twice", () => {
+    const text =
+      `{\n  "a.test": "${GAIA_SHA1_HEX}",\n  "a.test": "${GAIA_SHA1_HEX}"\n}`;
+    assert.throws(
+      () => readSdkPinFile(text),
+      (error: unknown) =>
+        error instanceof SdkPinFileError &&
+        /line 3, column 3: property "a\.test" appears twice/.test(
+          error.message,
+        ),
+    );
   });
 
   it("raises on JSON that is not an object", () => {

@@ -443,6 +443,7 @@ describe("invalid pin store", () => {
           assert.equal(error.path, store.path);
           assert.match(error.message, new RegExp(escape(store.path)));
           assert.ok(error.message.includes(invalid.problem), error.message);
+          assert.ok(!error.message.includes(".."), error.message);
           if (invalid.line > 0) {
             assert.match(
               error.message,

@@ -53,7 +53,7 @@ export function formatConflict(
   const fingerprints = presented.fingerprints;
   const command = `certpin pin ${name} --expect FINGERPRINT --replace`;
   return [
-    `certpin: the certificate of ${name} does not match the pin stored for it, so nothing was stored.`,
+    `certpin: The certificate of ${name} does not match the pin stored for it, so nothing was stored.`,
     ...table,
     ...pinned,
     `  server now: SHA-256:${fingerprints.sha256}`,

@@ -3,8 +3,12 @@
 
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { readSdkPinFile } from "../checkpoint_files.ts";
-import { formatHostPort } from "../errors.ts";
+import { readSdkPinFile, type SdkPinProblem } from "../checkpoint_files.ts";
+import {
+  formatHostPort,
+  InvalidFingerprintError,
+  SdkPinFileError,
+} from "../errors.ts";
 import type { Fingerprint } from "../fingerprint.ts";
 import { parseFingerprints } from "../parse.ts";
 import type { PinRecord, PinStoreEntry } from "../store.ts";
@@ -43,7 +47,7 @@ export async function runImport(args: string[], io: CliIo): Promise<number> {
   const text = readInput(file);
   const { items, problems } = values.host === undefined
     ? readPinFile(text, file)
-    : { items: [forHost(values.host, text)], problems: [] };
+    : { items: [forHost(values.host, text, file)], problems: [] };
 
   const store = openStore(values.store, io);
   const addedBy = `certpin pins import ${basename(file)}`;
@@ -68,7 +72,11 @@ export async function runImport(args: string[], io: CliIo): Promise<number> {
     if (item.note !== undefined) lines.push(`${" ".repeat(9)}${item.note}`);
   }
   for (const problem of problems) {
-    lines.push(`skipped  ${JSON.stringify(problem.key)}: ${problem.message}`);
+    lines.push(
+      `skipped  ${
+        JSON.stringify(problem.key)
+      } (line ${problem.line}): ${problem.message}`,
+    );
   }
   const imported = outcomes.filter((outcome) => outcome !== "skipped").length;
   lines.push(
@@ -81,12 +89,12 @@ export async function runImport(args: string[], io: CliIo): Promise<number> {
   const conflicts = outcomes.includes("skipped");
   if (conflicts) {
     io.stderr(
-      "certpin: a different pin is stored for the entries skipped above; add --replace to replace it.\n",
+      "certpin: A different pin is stored for the targets skipped above, so they were not imported. Add --replace to replace their pins.\n",
     );
   }
   if (problems.length > 0) {
     io.stderr(
-      "certpin: entries skipped above could not be read; correct them in the file and import it again.\n",
+      `certpin: The entries skipped above could not be read. Correct them in ${file} on the lines shown and import it again.\n`,
     );
     return EXIT.usage;
   }
@@ -116,7 +124,7 @@ function readInput(file: string): string {
 function readPinFile(
   text: string,
   file: string,
-): { items: ImportItem[]; problems: { key: string; message: string }[] } {
+): { items: ImportItem[]; problems: SdkPinProblem[] } {
   if (!text.trimStart().replace(/^\uFEFF/, "").startsWith("{")) {
     throw new UsageError(
       `${file} is not a JSON fingerprints file. To import fingerprints in another form (OpenSSL or "api fingerprint" output, one per line), name their server with --host HOST.`,
@@ -135,7 +143,7 @@ function readPinFile(
       problems: [],
     };
   }
-  const sdkFile = readSdkPinFile(text);
+  const sdkFile = readOrName(file, () => readSdkPinFile(text));
   return {
     items: sdkFile.entries.map((entry) => ({
       host: entry.host,
@@ -162,9 +170,28 @@ function isStoreFile(text: string): boolean {
   }
 }
 
-function forHost(hostText: string, text: string): ImportItem {
+function forHost(hostText: string, text: string, file: string): ImportItem {
   const { host, port } = parseTarget(hostText);
-  return { host, port, pins: parseFingerprints(text).map((pin) => ({ pin })) };
+  const pins = readOrName(file, () => parseFingerprints(text));
+  return { host, port, pins: pins.map((pin) => ({ pin })) };
+}
+
+/**
+ * Runs a reader of the file's text, and names the file in the message of
+ * an error about its content. The reader's message names the line.
+ */
+function readOrName<T>(file: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (
+      error instanceof SdkPinFileError ||
+      error instanceof InvalidFingerprintError
+    ) {
+      throw new UsageError(`Cannot import ${file}: ${error.message}`);
+    }
+    throw error;
+  }
 }
 
 function importItem(

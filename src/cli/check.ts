@@ -26,6 +26,7 @@ import {
   UsageError,
 } from "./_common.ts";
 import {
+  formatCount,
   formatDay,
   openStore,
   STORE_HELP,
@@ -145,7 +146,9 @@ async function runCheck(args: string[], io: CliIo): Promise<number> {
 
   const progress = io.stderrIsTerminal && values.json !== true
     ? (done: number) =>
-      io.stderr(`\rChecked ${done} of ${entries.length} servers`)
+      io.stderr(
+        `\rChecked ${done} of ${formatCount(entries.length, "server")}`,
+      )
     : undefined;
   const results = await mapConcurrently(
     entries,
@@ -265,9 +268,8 @@ function formatTable(
 
 function describeResult(result: CheckResult, warnDays: number): string[] {
   const certificate = result.certificate;
-  if (result.error !== undefined) {
-    return [`${result.error.kind}: ${firstLine(result.error.message)}`];
-  }
+  // The message names what failed; the kind is in the JSON output.
+  if (result.error !== undefined) return [firstLine(result.error.message)];
   if (certificate === undefined) return [""];
   const expiry = `expires ${formatDay(certificate.validTo)}`;
   switch (result.status) {
@@ -281,15 +283,18 @@ function describeResult(result: CheckResult, warnDays: number): string[] {
       ];
     case "expired":
       return [
-        `expired ${formatDay(certificate.validTo)} (${-certificate
-          .daysLeft} days ago)`,
+        `expired ${formatDay(certificate.validTo)} (${
+          formatCount(-certificate.daysLeft, "day")
+        } ago)`,
       ];
     case "expiring":
       return [
-        `${expiry}, in ${certificate.daysLeft} days (warning at ${warnDays})`,
+        `${expiry}, in ${
+          formatCount(certificate.daysLeft, "day")
+        } (warning at ${warnDays})`,
       ];
     default:
-      return [`${expiry} (${certificate.daysLeft} days left)`];
+      return [`${expiry} (${formatCount(certificate.daysLeft, "day")} left)`];
   }
 }
 
@@ -298,7 +303,7 @@ function summarize(results: readonly CheckResult[]): string {
   const parts = (Object.entries(counts) as [CheckStatus, number][])
     .filter(([, count]) => count > 0)
     .map(([status, count]) => `${count} ${status}`);
-  return `${results.length} servers: ${parts.join(", ")}`;
+  return `${formatCount(results.length, "server")}: ${parts.join(", ")}`;
 }
 
 function countStatuses(

@@ -187,9 +187,9 @@ async function runPin(args: string[], io: CliIo): Promise<number> {
 }
 
 /**
- * Decides whether the store already contains what the command would store, so
- * nothing needs confirming: for `--replace`, the pin as the target's only
- * pin; otherwise any stored pin that matches the certificate.
+ * Decides whether the store already contains what the command would store,
+ * so nothing needs confirming. For `--replace` that is the pin as the
+ * target's only pin, and otherwise any stored pin matching the certificate.
  */
 function isAlreadyPinned(
   der: Uint8Array,
@@ -262,7 +262,7 @@ async function confirm(
   if (yes) return "--yes";
   if (!io.stdinIsTerminal) {
     io.stderr(
-      "certpin: nothing was stored, because the certificate was not confirmed. " +
+      "certpin: Nothing was stored, because the certificate was not confirmed. " +
         "Compare the fingerprints above with the ones shown on the server itself (Check Point: `api fingerprint`), " +
         `then run "certpin pin ${name} --expect FINGERPRINT", or add --yes if you accept the certificate unseen.\n`,
     );
@@ -273,7 +273,7 @@ async function confirm(
     `Compare these fingerprints with the ones shown on the server itself.\nTrust this certificate for ${name}? [y/N] `,
   );
   if (!trusted) {
-    io.stderr("Not trusted; nothing was stored.\n");
+    io.stderr("Not trusted, so nothing was stored.\n");
     return EXIT.mismatch;
   }
   return "(confirmed at the prompt)";

@@ -15,6 +15,7 @@ import {
   UsageError,
 } from "./_common.ts";
 import {
+  formatCount,
   formatDay,
   openStore,
   STORE_HELP,
@@ -164,12 +165,14 @@ async function runRemove(args: string[], io: CliIo): Promise<number> {
   const removed = await store.remove(target.host, target.port);
   if (removed === undefined) {
     io.stderr(
-      `certpin: no pins stored for ${name} in ${store.path}; nothing was removed. "certpin pins list" shows the stored targets.\n`,
+      `certpin: No pins stored for ${name} in ${store.path}, so nothing was removed. "certpin pins list" shows the stored targets.\n`,
     );
     return EXIT.usage;
   }
   io.stdout(
-    `Removed ${name} and its ${removed.pins.length} pin(s) from ${store.path}.\n`,
+    `Removed ${name} and its ${
+      formatCount(removed.pins.length, "pin")
+    } from ${store.path}.\n`,
   );
   return EXIT.ok;
 }

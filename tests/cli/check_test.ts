@@ -358,8 +358,11 @@ describe("certpin check", () => {
     );
     assert.match(
       result.stdout,
-      new RegExp(`127\\.0\\.0\\.1:${refused}\\s+unreachable\\s+refused: `),
+      new RegExp(
+        `127\\.0\\.0\\.1:${refused}\\s+unreachable\\s+Connection to 127\\.0\\.0\\.1:${refused} was refused: `,
+      ),
     );
+    assert.ok(!result.stdout.includes("refused: Connection"), result.stdout);
     assert.ok(
       result.stdout.includes(
         "4 servers: 1 ok, 1 expiring, 1 changed, 1 unreachable",
@@ -409,8 +412,14 @@ describe("certpin check", () => {
     });
     const piped = await runCliInProcess(["check", "--store", path]);
 
-    assert.ok(terminal.stderr.includes("\rChecked 1 of 1 servers"));
+    assert.ok(
+      terminal.stderr.includes("\rChecked 1 of 1 server"),
+      terminal.stderr,
+    );
+    assert.ok(!terminal.stderr.includes("servers"), terminal.stderr);
     assert.equal(piped.stderr, "");
+    assert.ok(piped.stdout.endsWith("\n1 server: 1 ok\n"), piped.stdout);
+    assert.match(piped.stdout, /\(\d+ days left\)/);
   });
 
   it("passes an existing store without pins", async () => {

@@ -193,7 +193,10 @@ describe("certpin pins remove", () => {
     const result = await pins("remove", "192.0.2.10:8443", "--store", path);
 
     assert.equal(result.code, 2);
-    assert.ok(result.stderr.includes("no pins stored for 192.0.2.10:8443"));
+    assert.ok(
+      result.stderr.includes("certpin: No pins stored for 192.0.2.10:8443"),
+      result.stderr,
+    );
     assert.equal(readFileSync(path, "utf8"), before);
   });
 });
@@ -270,6 +273,12 @@ describe("certpin pins import", () => {
     const skipped = await pins("import", file, "--store", path);
     assert.equal(skipped.code, 1);
     assert.match(skipped.stdout, /^skipped\s+192\.0\.2\.10:443/m);
+    assert.ok(
+      skipped.stderr.includes(
+        "certpin: A different pin is stored for the targets skipped above",
+      ),
+      skipped.stderr,
+    );
     assert.ok(skipped.stderr.includes("--replace"));
     assert.deepEqual(
       (await new PinStore({ path }).pinsFor("192.0.2.10", 443)).map(String),
@@ -336,16 +345,63 @@ describe("certpin pins import", () => {
     const file = join(newFolder(), "fingerprints.txt");
     writeFileSync(
       file,
-      JSON.stringify({ "good.test": GAIA.sha1, "bad.test": "not hex" }),
+      JSON.stringify(
+        { "good.test": GAIA.sha1, "bad.test": "not hex" },
+        null,
+        2,
+      ),
     );
 
     const result = await pins("import", file, "--store", path);
 
     assert.equal(result.code, 2);
     assert.match(result.stdout, /^added\s+good\.test:443/m);
-    assert.match(result.stdout, /^skipped\s+"bad\.test": /m);
+    assert.match(result.stdout, /^skipped\s+"bad\.test" \(line 3\): /m);
+    assert.ok(
+      result.stderr.includes(`Correct them in ${file} on the lines shown`),
+      result.stderr,
+    );
     assert.ok(result.stdout.includes("Imported 1 of 2 entries"));
     assert.equal((await new PinStore({ path }).entries()).length, 1);
+  });
+
+  it("names file and line of invalid JSON", async () => {
+    const path = join(newFolder(), "pins.json");
+    const file = join(newFolder(), "fingerprints.txt");
+    writeFileSync(file, `{\n  "good.test": "${GAIA.sha1}",\n  oops\n}\n`);
+
+    const result = await pins("import", file, "--store", path);
+
+    assert.equal(result.code, 2);
+    assert.ok(
+      result.stderr.includes(
+        `certpin: Cannot import ${file}: Invalid SDK fingerprints file, line 3, column 3:`,
+      ),
+      result.stderr,
+    );
+    assert.equal(existsSync(path), false);
+  });
+
+  it("names file and line of unreadable text", async () => {
+    const path = join(newFolder(), "pins.json");
+    const file = join(newFolder(), "fingerprints.txt");
+    writeFileSync(file, `${GAIA.sha1}\nzz:11\n`);
+
+    const result = await pins(
+      "import",
+      file,
+      "--host",
+      "192.0.2.10",
+      "--store",
+      path,
+    );
+
+    assert.equal(result.code, 2);
+    assert.ok(
+      result.stderr.includes(`certpin: Cannot import ${file}: Line 2:`),
+      result.stderr,
+    );
+    assert.equal(existsSync(path), false);
   });
 
   it("imports any fingerprint text with --host", async () => {
