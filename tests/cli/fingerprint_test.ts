@@ -18,7 +18,7 @@ import {
   startSilentServer,
   startTlsServer,
 } from "../helpers/servers.ts";
-import { IS_DENO, runCliInProcess } from "../helpers/cli.ts";
+import { ignoreClosedInput, IS_DENO, runCliInProcess } from "../helpers/cli.ts";
 import { expectedFingerprints, fixtureText } from "../helpers/fixtures.ts";
 
 const FIXTURES = new URL("../fixtures/", import.meta.url);
@@ -51,6 +51,7 @@ function run(
     child.stderr.resume();
     child.on("error", (error) => resolve({ code: null, stdout, error }));
     child.on("close", (code) => resolve({ code, stdout }));
+    ignoreClosedInput(child.stdin);
     child.stdin.end(input);
   });
 }
@@ -103,6 +104,7 @@ function runBin(
     });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
+    ignoreClosedInput(child.stdin);
     child.stdin.end();
   });
 }

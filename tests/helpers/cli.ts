@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { constants } from "node:os";
 import process from "node:process";
+import type { Writable } from "node:stream";
 import { main } from "../../src/cli/main.ts";
 import type { CliIo } from "../../src/cli/_common.ts";
 
@@ -113,7 +114,22 @@ export function runCliProcess(
     child.on("close", (code, signal) => {
       resolve({ code: code ?? signalCode(signal), stdout, stderr });
     });
+    ignoreClosedInput(child.stdin);
     child.stdin.end(options.stdin ?? "");
+  });
+}
+
+/**
+ * Ignores `EPIPE` on a child's standard input. A child that exits, or
+ * closes its input, before reading it makes the write fail with `EPIPE`,
+ * which is an unhandled error event without a listener. Other errors are
+ * thrown, so a test does not hide them.
+ *
+ * @param input The child's standard input.
+ */
+export function ignoreClosedInput(input: Writable): void {
+  input.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
   });
 }
 
