@@ -90,8 +90,18 @@ function runBin(
   const command = IS_DENO
     ? ["run", ...permissions, bin, ...args]
     : [bin, ...args];
+  return runIn(cwd, process.execPath, command);
+}
+
+/** Runs a program in the given working folder and collects its output. */
+function runIn(
+  cwd: string,
+  program: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, command, { cwd, timeout: 30_000 });
+    const child = spawn(program, args, { cwd, env, timeout: 30_000 });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8");
@@ -394,6 +404,41 @@ describe("certpin fingerprint on a file", () => {
         expected.get("root-ca.pem")?.sha256,
       ],
     );
+  });
+
+  it("reads a relative path from the task's caller folder", async (context) => {
+    // `deno task` runs in the folder of deno.json; the path must still be
+    // read from the folder the user ran the task in.
+    if (!IS_DENO) {
+      context.skip("deno task needs Deno");
+      return;
+    }
+    const folder = mkdtempSync(join(tmpdir(), "certpin-task-"));
+    writeFileSync(
+      join(folder, "appliance.pem"),
+      fixtureText("certs/gaia-like.pem"),
+    );
+    const config = fileURLToPath(new URL("../../deno.json", import.meta.url));
+    // deno task keeps an INIT_CWD it inherits, such as the one npx sets for
+    // this test run, and sets its own only when there is none.
+    const { INIT_CWD: _inherited, ...env } = process.env;
+    try {
+      const result = await runIn(folder, process.execPath, [
+        "task",
+        "--quiet",
+        "--config",
+        config,
+        "certpin",
+        "fingerprint",
+        "appliance.pem",
+        "--algorithm",
+        "sha1",
+      ], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `${expected.get("gaia-like.pem")?.sha1}\n`);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it("reports a missing certificate file", async () => {
