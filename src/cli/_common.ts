@@ -83,16 +83,44 @@ export interface Command {
   run(args: string[], io: CliIo): Promise<number>;
 }
 
-/** Returns the I/O of the running process. */
+/**
+ * Returns the I/O of the running process. Output to a pipe whose reader
+ * has closed it, as `head` does in `certpin pins list | head -1`, is
+ * dropped: the command runs on and exits with its own code, without the
+ * stack trace of an unhandled EPIPE.
+ */
 export function processIo(): CliIo {
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: writerFor(process.stdout),
+    stderr: writerFor(process.stderr),
     env: process.env,
     stdinIsTerminal: process.stdin.isTTY === true,
     stderrIsTerminal: process.stderr.isTTY === true,
     readLine: () => readLineFrom(process.stdin),
     readSecret: (prompt) => readSecretFromTerminal(prompt),
+  };
+}
+
+/**
+ * Returns a function that writes to a standard stream until a write fails
+ * with EPIPE, and writes nothing after that. Node reports EPIPE as an
+ * `error` event; the function also catches it thrown by `write`. Other
+ * errors are raised again.
+ */
+function writerFor(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  const onError = (error: unknown): void => {
+    if ((error as { code?: unknown }).code !== "EPIPE") throw error;
+    closed = true;
+  };
+  stream.on("error", onError);
+  return (text) => {
+    if (closed) return;
+    try {
+      stream.write(text);
+    } catch (error) {
+      onError(error);
+    }
   };
 }
 

@@ -2,7 +2,7 @@
 // missing or unknown command.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { runCliInProcess } from "../helpers/cli.ts";
+import { runCliInProcess, runCliProcess } from "../helpers/cli.ts";
 import { VERSION } from "../../src/version.ts";
 
 const COMMANDS = [
@@ -164,5 +164,19 @@ describe("certpin COMMAND --help", () => {
     assert.equal(result.code, 0);
     assert.equal(result.stderr, "");
     assert.match(result.stdout, /^Usage: certpin verify/);
+  });
+});
+
+describe("certpin with its output closed", () => {
+  // The reader of the pipe is gone before certpin writes, as with
+  // `certpin pins list | head -1`: the write fails with EPIPE.
+  it("exits 0 after --help, without a trace", async () => {
+    const result = await runCliProcess(["--help"], { closeOutput: true });
+    assert.equal(result.code, 0);
+  });
+
+  it("keeps the exit code of a usage error", async () => {
+    const result = await runCliProcess(["verify"], { closeOutput: true });
+    assert.equal(result.code, 2);
   });
 });

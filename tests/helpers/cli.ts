@@ -68,6 +68,11 @@ export interface ProcessOptions {
   stdin?: string;
   /** Milliseconds before the child is killed; 30 000 unless given. */
   timeout?: number;
+  /**
+   * Closes the reading end of the child's standard output and error before
+   * the child starts, as `certpin … | head -1` does once it has a line.
+   */
+  closeOutput?: boolean;
 }
 
 /** True when running under Deno; the only Deno check tests make. */
@@ -102,6 +107,10 @@ export function runCliProcess(
     });
     let stdout = "";
     let stderr = "";
+    if (options.closeOutput === true) {
+      child.stdout.destroy();
+      child.stderr.destroy();
+    }
     child.stdout.setEncoding("utf8");
     child.stderr.setEncoding("utf8");
     child.stdout.on("data", (text: string) => {
