@@ -23,7 +23,7 @@ export function checkTrusted(
     socket.destroy(
       new ConnectionError(
         `TLS handshake with ${progress.where} failed: the certificate chain is not trusted (${reason}). Check the CA certificates given, or verify by pin only.`,
-        { kind: "handshake", host: progress.host, port: progress.port },
+        { kind: "untrusted", host: progress.host, port: progress.port },
       ),
     );
     return;
@@ -45,7 +45,7 @@ export function checkTrusted(
     socket.destroy(
       new ConnectionError(
         `TLS handshake with ${progress.where} failed: the certificate does not name "${servername}" (it lists ${names}). Connect with a name the certificate lists, or verify by pin only.`,
-        { kind: "handshake", host: progress.host, port: progress.port },
+        { kind: "name-mismatch", host: progress.host, port: progress.port },
       ),
     );
   }

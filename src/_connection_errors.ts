@@ -106,14 +106,17 @@ export class ConnectionProgress {
       );
     }
     if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+      // The runtime's error names the server name it checked.
+      const checked = (error as { host?: unknown }).host;
+      const name = typeof checked === "string" ? checked : this.host;
       return make(
-        "handshake",
-        `TLS handshake with ${this.where} failed: the certificate does not name the server (${detail}). Connect with a name the certificate lists, or verify by pin only.`,
+        "name-mismatch",
+        `TLS handshake with ${this.where} failed: the certificate does not name "${name}" (${detail}). Connect with a name the certificate lists, or verify by pin only.`,
       );
     }
     if (CERTIFICATE_CODES.has(code)) {
       return make(
-        "handshake",
+        "untrusted",
         `TLS handshake with ${this.where} failed: the certificate chain is not trusted (${code}: ${detail}). Check the CA certificates given, or verify by pin only.`,
       );
     }

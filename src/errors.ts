@@ -211,7 +211,12 @@ export class PinMismatchError extends CertpinError {
   }
 }
 
-/** Why a connection failed. */
+/**
+ * Why a connection failed. `untrusted` (the chain leads to no trusted CA,
+ * or a certificate in it expired) and `name-mismatch` (the certificate does
+ * not name the server) come only from `verify: "pin+ca"`, and are faults of
+ * the certificate rather than of the network.
+ */
 export type ConnectionErrorKind =
   | "dns"
   | "refused"
@@ -220,7 +225,9 @@ export type ConnectionErrorKind =
   | "timeout"
   | "aborted"
   | "not-tls"
-  | "handshake";
+  | "handshake"
+  | "untrusted"
+  | "name-mismatch";
 
 /** Details attached to a {@linkcode ConnectionError}. */
 export interface ConnectionErrorDetails {

@@ -56,7 +56,7 @@ function assertResumedNameRejected(
 ): void {
   assert.ok(check.error !== undefined, "the wrong name connected");
   assert.equal(check.error.name, "ConnectionError");
-  assert.equal(check.error.kind, "handshake", check.error.message);
+  assert.equal(check.error.kind, "name-mismatch", check.error.message);
   assert.equal(check.error.host, server.host);
   assert.equal(check.error.port, server.port);
   assert.match(check.error.message, /does not name/);
@@ -450,7 +450,7 @@ describe("openTlsConnection() with pin+ca", () => {
       port: server.port,
       verify: "pin+ca",
     });
-    assertKind(error, "handshake", server.host, server.port);
+    assertKind(error, "untrusted", server.host, server.port);
     assert.match(error.message, /not trusted/);
   });
 
@@ -462,7 +462,7 @@ describe("openTlsConnection() with pin+ca", () => {
       verify: "pin+ca",
       ca: root.certPem,
     });
-    assertKind(error, "handshake", server.host, server.port);
+    assertKind(error, "name-mismatch", server.host, server.port);
     assert.match(error.message, /does not name/);
     assert.match(error.message, /other\.example\.test/);
   });
@@ -510,7 +510,7 @@ describe("openTlsConnection() with pin+ca", () => {
       });
       assertKind(
         error,
-        "handshake",
+        "name-mismatch",
         applianceServer.host,
         applianceServer.port,
       );

@@ -219,7 +219,7 @@ describe("createPinnedFetch()", () => {
     try {
       const error = await rejection(fetch(`${origin}/`));
       assert.ok(error instanceof ConnectionError, `${error}`);
-      assert.equal(error.kind, "handshake");
+      assert.equal(error.kind, "untrusted");
       assert.match(error.message, /not trusted/);
     } finally {
       await fetch.close();

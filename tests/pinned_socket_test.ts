@@ -470,7 +470,7 @@ describe("connectPinned() with pin+ca", () => {
         verify: "pin+ca",
       }),
       (error: unknown) =>
-        error instanceof ConnectionError && error.kind === "handshake",
+        error instanceof ConnectionError && error.kind === "untrusted",
     );
     assert.equal(server.bytesReceived() - before, 0);
   });

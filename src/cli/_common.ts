@@ -12,6 +12,7 @@ import type { Readable } from "node:stream";
 import {
   CertpinError,
   ConnectionError,
+  type ConnectionErrorKind,
   formatHostPort,
   InvalidCertificateError,
   InvalidFingerprintError,
@@ -25,7 +26,10 @@ import type { Target } from "../target.ts";
 export const EXIT = {
   /** The check passed. */
   ok: 0,
-  /** A certificate did not match its pin, or changed or expired. */
+  /**
+   * A certificate did not match its pin, failed the CA or name check of
+   * `--ca`, or (for `check`) changed or expired.
+   */
   mismatch: 1,
   /** Bad usage or invalid input, such as an unreadable fingerprint. */
   usage: 2,
@@ -409,10 +413,18 @@ export async function runWithErrors(
   }
 }
 
+// Connection failures that are faults of the certificate, not the network.
+const CERTIFICATE_KINDS = new Set<ConnectionErrorKind>([
+  "untrusted",
+  "name-mismatch",
+]);
+
 /** Returns the exit code for an error thrown by a command. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof PinMismatchError) return EXIT.mismatch;
-  if (error instanceof ConnectionError) return EXIT.network;
+  if (error instanceof ConnectionError) {
+    return CERTIFICATE_KINDS.has(error.kind) ? EXIT.mismatch : EXIT.network;
+  }
   if (
     error instanceof UsageError || error instanceof InvalidFingerprintError ||
     error instanceof InvalidTargetError ||

@@ -49,8 +49,9 @@ function mainHelp(): string {
     "  -h, --help     Show this help, or a command's help after its name",
     "  -V, --version  Print the certpin version",
     "",
-    "Exit codes: 0 ok, 1 pin mismatch or changed certificate, 2 bad usage or",
-    "invalid input, 3 network error or timeout.",
+    "Exit codes: 0 ok, 1 pin mismatch, a certificate the --ca check rejects,",
+    "or (check) a changed or expired certificate, 2 bad usage or invalid",
+    "input, 3 network error or timeout.",
     "",
   ].join("\n");
 }

@@ -17,7 +17,11 @@ import {
   peerCertificateDer,
 } from "../connect.ts";
 import { connectPinned } from "../pinned_socket.ts";
-import { describeCertificate } from "../certificate.ts";
+import {
+  certificateDer,
+  describeCertificate,
+  readPemCertificates,
+} from "../certificate.ts";
 import { parseTarget } from "../target.ts";
 import {
   type CliIo,
@@ -52,15 +56,18 @@ Options:
                      comparing with the console; scripts should pin the
                      SHA-256 fingerprint instead
   --ca FILE          Also require a certificate chain to a CA in FILE (PEM)
-                     and a certificate that names the host
+                     and a certificate that names the host (or the
+                     --servername); a certificate that fails either check
+                     exits with 1
   --servername NAME  Server name sent in SNI; the host unless given
   --timeout MS       Milliseconds for DNS, TCP and the handshake together
                      (default ${DEFAULT_TIMEOUT})
   --json             Print the result as a JSON object
   -h, --help         Show this help
 
-Exit codes: 0 the certificate matches, 1 it matches none of the pins, 2 bad
-usage or an invalid pin, 3 network error or timeout.
+Exit codes: 0 the certificate matches, 1 it matches none of the pins or
+fails the --ca check, 2 bad usage or an invalid pin, 3 network error or
+timeout.
 
 Examples:
   certpin verify 192.0.2.10 A6:36:4D:05:E4:52:69:6D:0B:86:F1:C6:4C:9C:7C:D6:B5:A4:25:4D
@@ -109,7 +116,7 @@ async function runVerify(args: string[], io: CliIo): Promise<number> {
     1,
     600_000,
   );
-  const ca = values.ca === undefined ? undefined : readText(values.ca, "CA");
+  const ca = values.ca === undefined ? undefined : readCaFile(values.ca);
   const name = formatHostPort(target.host, target.port);
 
   let der: Uint8Array;
@@ -182,6 +189,23 @@ function readPinsFile(path: string): Fingerprint[] {
     );
   }
   return pins;
+}
+
+/**
+ * Reads the CA certificates of `--ca`, which must be PEM. A file without a
+ * certificate, such as a private key, would otherwise make every chain
+ * look untrusted.
+ */
+function readCaFile(path: string): string {
+  const text = readText(path, "CA");
+  try {
+    for (const der of readPemCertificates(text)) certificateDer(der);
+  } catch {
+    throw new UsageError(
+      `The CA file "${path}" contains no valid PEM certificate (a "-----BEGIN CERTIFICATE-----" block). Give the CA certificate in PEM form.`,
+    );
+  }
+  return text;
 }
 
 function readText(path: string, label: string): string {

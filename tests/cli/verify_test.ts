@@ -217,11 +217,43 @@ describe("certpin verify with a CA", () => {
         "--ca",
         writeTemporary("other.pem", impostor.certPem),
       ]);
-      assert.equal(untrusted.code, 3);
-      assert.match(untrusted.stderr, /not trusted/);
+      assert.equal(untrusted.code, 1, untrusted.stderr);
+      assert.match(untrusted.stderr, /the certificate chain is not trusted/);
+
+      const misnamed = await runCliInProcess([
+        "verify",
+        `127.0.0.1:${chained.port}`,
+        leaf.sha256,
+        "--ca",
+        writeTemporary("root.pem", root.certPem),
+        "--servername",
+        "other.example.test",
+      ]);
+      assert.equal(misnamed.code, 1, misnamed.stderr);
+      assert.match(
+        misnamed.stderr,
+        /the certificate does not name "other\.example\.test"/,
+      );
+      assert.doesNotMatch(misnamed.stderr, /not trusted/);
     } finally {
       await chained.close();
     }
+  });
+
+  it("rejects a CA file without a certificate", async () => {
+    const key = writeTemporary("key.pem", impostor.keyPem);
+    const result = await runCliInProcess([
+      "verify",
+      "127.0.0.1:1",
+      impostor.sha256,
+      "--ca",
+      key,
+    ]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `certpin: The CA file "${key}" contains no valid PEM certificate (a "-----BEGIN CERTIFICATE-----" block). Give the CA certificate in PEM form.\n`,
+    );
   });
 });
 
