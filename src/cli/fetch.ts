@@ -6,7 +6,6 @@
  * @module
  */
 
-import { readFileSync, writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
 import { formatHostPort } from "../errors.ts";
 import { createPinnedFetch, type PinnedFetch } from "../fetch.ts";
@@ -15,7 +14,6 @@ import { parseTarget, type Target } from "../target.ts";
 import {
   type CliIo,
   type Command,
-  describeFileError,
   EXIT,
   fetchError,
   parseCommandArgs,
@@ -25,6 +23,13 @@ import {
   withMaxTime,
 } from "./_common.ts";
 import { openStore, STORE_HELP, STORE_OPTION } from "./_store_options.ts";
+import {
+  checkOutputPath,
+  parseHeaders,
+  parseMethod,
+  readBodyFile,
+  writeOutputFile,
+} from "./_fetch_input.ts";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 // The largest --max-time accepted: one day, in seconds.
@@ -44,17 +49,21 @@ Options:
                          common form, or sha256/BASE64; may be repeated.
                          Unless given, the pins stored for the host and port
                          in the pin store are used
-  -X, --request METHOD   Request method (default GET, or POST with a body)
-  -H, --header "N: V"    Request header; may be repeated
+  -X, --request METHOD   Request method (default GET, or POST with a body);
+                         CONNECT, TRACE and TRACK are not supported
+  -H, --header "N: V"    Request header; may be repeated. Host, Content-
+                         Length, Transfer-Encoding, Connection, Keep-Alive,
+                         Upgrade and Expect are set by certpin and rejected
   -d, --data DATA        Send DATA as the request body
   --data-file FILE       Send the contents of FILE as the request body
   -o, --output FILE      Write the response body to FILE, byte for byte
   -L, --location         Follow redirects, only to hosts with a pin (each
                          checked again; at most 20)
   -v, --verbose          Print the request and response lines and headers to
-                         standard error; values of Authorization, Cookie,
-                         session and token headers and the request body are
-                         never printed
+                         standard error once the response arrived, so only
+                         after the certificate matched; values of
+                         Authorization, Cookie, session and token headers
+                         and the request body are never printed
   --timeout MS           Milliseconds for DNS, TCP and the TLS handshake
                          together, for each connection (default ${DEFAULT_TIMEOUT_MS})
   --max-time SECONDS     Seconds for the whole request: connecting, sending,
@@ -146,13 +155,11 @@ async function runFetch(args: string[], io: CliIo): Promise<number> {
   if (body !== undefined && !headers.has("content-type")) {
     headers.set("content-type", "application/x-www-form-urlencoded");
   }
-  const method = values.request ?? (body === undefined ? "GET" : "POST");
+  const method = parseMethod(values.request, body !== undefined);
+  if (values.output !== undefined) checkOutputPath(values.output);
 
   const fetch = createFetch(target, values.pin, values.store, io, timeout);
   try {
-    if (values.verbose === true) {
-      printRequest(io, method, new URL(url), headers, body);
-    }
     const bytes = await withMaxTime(target, maxTime, async (signal) => {
       const response = await fetch(url, {
         method,
@@ -161,7 +168,12 @@ async function runFetch(args: string[], io: CliIo): Promise<number> {
         redirect: values.location === true ? "follow" : "manual",
         ...(signal === undefined ? {} : { signal }),
       });
-      if (values.verbose === true) printResponse(io, response);
+      // Printed only now: a response means the certificate matched and
+      // the request went out on the verified connection.
+      if (values.verbose === true) {
+        printRequest(io, method, new URL(url), headers, body);
+        printResponse(io, response);
+      }
       return new Uint8Array(await response.arrayBuffer());
     });
     if (values.output === undefined) {
@@ -201,55 +213,6 @@ function createFetch(
     },
     connectTimeout: timeout,
   });
-}
-
-/**
- * Parses `-H` lines. Error messages name the header but never quote its
- * value, which may be a credential.
- */
-function parseHeaders(lines: string[]): Headers {
-  const headers = new Headers();
-  for (const [index, line] of lines.entries()) {
-    const colon = line.indexOf(":");
-    const name = line.slice(0, colon).trim();
-    if (colon < 1 || name === "") {
-      throw new UsageError(
-        `Invalid header ${
-          index + 1
-        } given with -H: it has no "Name:" before a colon. Give it as "Name: value", such as "Content-Type: application/json".`,
-      );
-    }
-    try {
-      headers.append(name, line.slice(colon + 1).trim());
-    } catch {
-      throw new UsageError(
-        `Invalid header "${name}" given with -H: its name or value contains characters HTTP does not allow.`,
-      );
-    }
-  }
-  return headers;
-}
-
-function readBodyFile(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new UsageError(
-      `Cannot read --data-file "${path}": ${describeFileError(error)}.`,
-    );
-  }
-}
-
-function writeOutputFile(path: string, bytes: Uint8Array): void {
-  try {
-    writeFileSync(path, bytes);
-  } catch (error) {
-    throw new UsageError(
-      `Cannot write the response body to -o "${path}": ${
-        describeFileError(error)
-      }.`,
-    );
-  }
 }
 
 function printRequest(

@@ -400,6 +400,78 @@ describe("certpin fetch", () => {
     );
   });
 
+  it("rejects a directory for -o before sending", async () => {
+    const accepted = server.connectionsAccepted();
+    const result = await runCliInProcess([
+      "fetch",
+      `https://127.0.0.1:${server.port}/`,
+      "--pin",
+      right.sha256,
+      "-o",
+      folder,
+    ]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `certpin: Cannot write the response body to -o "${folder}": it is a directory (EISDIR). The request was not sent.\n`,
+    );
+    assert.equal(server.connectionsAccepted(), accepted);
+  });
+
+  it("rejects bad methods and managed headers before sending", async () => {
+    const url = `https://127.0.0.1:${server.port}/`;
+    const cases: [string[], RegExp][] = [
+      [["-X", "GE T"], /^certpin: Invalid method "GE T" given with -X/],
+      [["-X", "TRACE"], /Method TRACE given with -X is not supported/],
+      [
+        ["-X", "GET", "-d", "body"],
+        /Method GET given with -X cannot have a body/,
+      ],
+      [
+        ["-X", "head", "-d", "body"],
+        /Method HEAD given with -X cannot have a body/,
+      ],
+      [
+        ["-H", "Transfer-Encoding: chunked", "-d", "abc"],
+        /Header "Transfer-Encoding" given with -H is not allowed/,
+      ],
+      [
+        ["-H", "Host: evil.example"],
+        /Header "Host" given with -H is not allowed: certpin sets Host from the URL/,
+      ],
+      [["-H", "Content-Length: 5", "-d", "abc"], /"Content-Length"/],
+    ];
+    const accepted = server.connectionsAccepted();
+    for (const [options, message] of cases) {
+      const result = await runCliInProcess([
+        "fetch",
+        url,
+        "--pin",
+        right.sha256,
+        ...options,
+      ]);
+      assert.equal(result.code, 2, options.join(" "));
+      assert.match(result.stderr, message, options.join(" "));
+      assert.doesNotMatch(result.stderr, /unexpected error/);
+    }
+    assert.equal(server.connectionsAccepted(), accepted);
+  });
+
+  it("prints no request line with -v on a mismatch", async () => {
+    const result = await runCliInProcess([
+      "fetch",
+      `https://127.0.0.1:${impostor.port}/web_api/login`,
+      "--pin",
+      right.sha256,
+      "-H",
+      "Accept: text/plain",
+      "-v",
+    ]);
+    assert.equal(result.code, 1);
+    assert.doesNotMatch(result.stderr, /^>/m);
+    assert.match(result.stderr, /does not match the pinned fingerprint/);
+  });
+
   it("rejects bad usage with 2", async () => {
     const cases: [string[], RegExp][] = [
       [["fetch"], /Expected one URL/],
