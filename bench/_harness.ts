@@ -61,7 +61,9 @@ export interface ComparisonResult {
   /**
    * The same ratio computed from the process's CPU time instead of wall
    * time, when measured. Other processes on a shared machine delay this
-   * process without adding to its CPU time, so this ratio stays steadier.
+   * process without adding to its CPU time, so this ratio stays steadier
+   * under load. It counts every thread of the process, the garbage
+   * collector's included, but no child process.
    */
   cpuRatio?: number;
   /** Median CPU milliseconds per operation of the baseline, when measured. */
@@ -100,6 +102,11 @@ export interface CompareOptions {
   goal?: Goal;
   /** A line explaining what the numbers mean. */
   note?: string;
+  /**
+   * Whether to report the CPU ratio; true unless set to false, for sides
+   * whose work happens in child processes, which the CPU time leaves out.
+   */
+  cpuRatio?: boolean;
 }
 
 /** Round counts for a scale: smoke runs one round of each side with no warm-up. */
@@ -152,8 +159,10 @@ export async function compare(
     certpinLabel: certpin.label,
     baselineSamples: baselineRounds.map((round) => round.wallMs),
     certpinSamples: certpinRounds.map((round) => round.wallMs),
-    baselineCpuSamples: baselineRounds.map((round) => round.cpuMs),
-    certpinCpuSamples: certpinRounds.map((round) => round.cpuMs),
+    ...(options.cpuRatio === false ? {} : {
+      baselineCpuSamples: baselineRounds.map((round) => round.cpuMs),
+      certpinCpuSamples: certpinRounds.map((round) => round.cpuMs),
+    }),
     ratioKind: options.ratioKind ?? "time",
     iterations,
     ...(options.goal === undefined ? {} : { goal: options.goal }),
@@ -291,9 +300,9 @@ function goalMet(goal: Goal, result: ComparisonResult): boolean {
     case "ratio-below":
       return result.ratio < goal.value;
     case "rate-at-least":
-      // A rate on one core is a matter of CPU time, which waiting for the
-      // processor on a shared machine does not inflate.
-      return 1000 / (result.certpinCpuMs ?? result.certpinMs) >= goal.value;
+      // Wall time of the one JavaScript thread, not the process's CPU time:
+      // the latter includes V8's garbage collector threads on other cores.
+      return 1000 / result.certpinMs >= goal.value;
   }
 }
 
@@ -307,7 +316,7 @@ export function describeGoal(goal: Goal): string {
     case "ratio-below":
       return `ratio < ${goal.value.toFixed(2)}`;
     case "rate-at-least":
-      return `certpin ≥ ${formatCount(goal.value)} op/s of CPU time`;
+      return `certpin ≥ ${formatCount(goal.value)} op/s`;
   }
 }
 

@@ -77,6 +77,7 @@ export const cliBenchmark: Benchmark = {
           rounds: 8,
           warmupRounds: 1,
         }),
+        cpuRatio: false,
         note:
           "whole-process time: certpin's includes starting the JavaScript runtime and loading its modules",
       });
