@@ -111,7 +111,7 @@ export const httpBenchmark: Benchmark = {
               },
               ...plan(context.scale, {
                 iterations: 1_000,
-                rounds: 11,
+                rounds: 21,
                 warmupRounds: 1,
               }, inFlight),
               ratioKind: "throughput",
