@@ -217,11 +217,57 @@ export function parseCommandArgs<
     });
     return { values: parsed.values, positionals: parsed.positionals };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
     throw new UsageError(
-      `${reason}. Run "certpin ${command} --help" for usage.`,
+      `${
+        describeParseArgsError(error)
+      } Run "certpin ${command} --help" for usage.`,
     );
   }
+}
+
+/**
+ * Rewords an error of `parseArgs` as one sentence. Its own messages span
+ * several lines or end in a half-quoted example, such as the hint to write
+ * `--timeout=-XYZ` for a value that starts with a dash.
+ */
+function describeParseArgsError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown }).code;
+  const option = /Option '(-[^' ]+)/.exec(message)?.[1] ??
+    /Unknown option '([^']+)'/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined) {
+    return `Unknown option ${option}.`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option !== undefined) {
+    if (/ambiguous/.test(message)) {
+      return `Missing value for ${option}: the next argument starts with "-". To give a value that starts with "-", write ${option}=VALUE.`;
+    }
+    if (/argument missing/.test(message)) {
+      return `Missing value for ${option}.`;
+    }
+    if (/does not take an argument/.test(message)) {
+      return `Option ${option} takes no value.`;
+    }
+  }
+  const firstLine = message.split("\n")[0] ?? message;
+  return `${firstLine.replace(/[.\s]+$/, "")}.`;
+}
+
+/**
+ * Moves the descriptions of shared option help lines to the given column,
+ * so they line up with a command's own options.
+ *
+ * @param lines Help lines: an option line starts with two spaces and a
+ * dash, a continuation line with spaces only.
+ * @param column The column where descriptions start.
+ */
+export function alignHelp(lines: readonly string[], column: number): string[] {
+  return lines.map((line) => {
+    const option = /^( {2}-.*?\S) {2,}(.*)$/.exec(line);
+    return option === null
+      ? `${" ".repeat(column)}${line.trimStart()}`
+      : `${(option[1] ?? "").padEnd(column)}${option[2] ?? ""}`;
+  });
 }
 
 /**

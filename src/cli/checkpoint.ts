@@ -12,6 +12,7 @@ import { createPinnedFetch, type PinnedFetch } from "../fetch.ts";
 import { normalizePins } from "../match.ts";
 import { parseTarget, type Target } from "../target.ts";
 import {
+  alignHelp,
   type CliIo,
   type Command,
   EXIT,
@@ -44,19 +45,19 @@ The password comes from CHECKPOINT_PASSWORD, or else is read from the
 terminal without echo. Without either, certpin stops with exit code 2.
 
 Options:
-  --user NAME        Administrator name (required)
-  --pin PIN          Pin of the server: a fingerprint in any common form
-                     (such as the SHA-1 "api fingerprint" prints) or
-                     sha256/BASE64; may be repeated. Unless given, the pins
-                     stored for the server in the pin store are used
-  --domain NAME      Domain to log in to, on a Multi-Domain Server
-  --timeout MS       Milliseconds for DNS, TCP and the TLS handshake
-                     together, for each connection (default ${DEFAULT_TIMEOUT_MS})
-  --max-time SECONDS Seconds for each API request (login, then logout),
-                     from connecting to the end of the reply; a fraction
-                     such as 0.5 is allowed (default ${DEFAULT_MAX_TIME_SECONDS})
-${STORE_HELP.join("\n")}
-  -h, --help         Show this help
+  --user NAME          Administrator name (required)
+  --pin PIN            Pin of the server: a fingerprint in any common form
+                       (such as the SHA-1 "api fingerprint" prints) or
+                       sha256/BASE64; may be repeated. Unless given, the pins
+                       stored for the server in the pin store are used
+  --domain NAME        Domain to log in to, on a Multi-Domain Server
+  --timeout MS         Milliseconds for DNS, TCP and the TLS handshake
+                       together, for each connection (default ${DEFAULT_TIMEOUT_MS})
+  --max-time SECONDS   Seconds for each API request (login, then logout),
+                       from connecting to the end of the reply; a fraction
+                       such as 0.5 is allowed (default ${DEFAULT_MAX_TIME_SECONDS})
+${alignHelp(STORE_HELP, 23).join("\n")}
+  -h, --help           Show this help
 
 Exit codes: 0 logged in and out, 1 the certificate does not match the pin,
 2 bad usage, no pin or password, or the login was rejected, 3 network error.
@@ -85,8 +86,12 @@ interface Api {
   maxTime: number | undefined;
 }
 
-/** A reply of the web API with an error status. */
+/**
+ * A reply that rejects the command: an error status, or a success status
+ * with a body the web API would not send.
+ */
 class ApiError extends Error {
+  /** Creates the error for a reply with an error status. */
   constructor(command: string, status: number, body: unknown) {
     const reply = typeof body === "object" && body !== null
       ? body as Record<string, unknown>
@@ -99,6 +104,21 @@ class ApiError extends Error {
       `The management server rejected "${command}" with HTTP ${status}: ${message} (${code}).`,
     );
     this.name = "ApiError";
+  }
+
+  /**
+   * Creates the error for a success status whose body is not what the web
+   * API sends, which suggests another service on that port.
+   */
+  static unexpectedReply(
+    command: string,
+    status: number,
+    problem: string,
+  ): ApiError {
+    const error = new ApiError(command, status, {});
+    error.message =
+      `The server answered "${command}" with HTTP ${status}, but ${problem}, so it may not be a Check Point management API. Check the host and port.`;
+    return error;
   }
 }
 
@@ -272,9 +292,11 @@ async function callApi(
   }
   if (!response.ok) throw new ApiError(command, response.status, reply);
   if (reply === undefined) {
-    throw new ApiError(command, response.status, {
-      message: "the reply is not JSON",
-    });
+    throw ApiError.unexpectedReply(
+      command,
+      response.status,
+      "the reply is not JSON",
+    );
   }
   return reply;
 }
@@ -285,9 +307,11 @@ function readLoginReply(reply: unknown): LoginReply {
     : {};
   const sid = fields["sid"];
   if (typeof sid !== "string" || sid === "") {
-    throw new ApiError("login", 200, {
-      message: "the reply has no session id (sid)",
-    });
+    throw ApiError.unexpectedReply(
+      "login",
+      200,
+      'the reply has no session id ("sid")',
+    );
   }
   const version = fields["api-server-version"];
   const domain = fields["domain"];

@@ -12,6 +12,7 @@ import { createPinnedFetch, type PinnedFetch } from "../fetch.ts";
 import { normalizePins } from "../match.ts";
 import { parseTarget, type Target } from "../target.ts";
 import {
+  alignHelp,
   type CliIo,
   type Command,
   EXIT,
@@ -71,7 +72,7 @@ Options:
                          included; a fraction such as 0.5 is allowed. No
                          limit unless given, but a server that sends nothing
                          for 300 s fails the request
-${STORE_HELP.join("\n")}
+${alignHelp(STORE_HELP, 25).join("\n")}
   -h, --help             Show this help
 
 With -d or --data-file and no Content-Type header, the body is sent as

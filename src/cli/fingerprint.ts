@@ -14,7 +14,7 @@ import {
   digest,
   readPemCertificates,
 } from "../certificate.ts";
-import { formatHostPort } from "../errors.ts";
+import { formatHostPort, InvalidCertificateError } from "../errors.ts";
 import { getServerCertificate } from "../server_certificate.ts";
 import { parseTarget } from "../target.ts";
 import type { CertificateSummary, HashAlgorithm } from "../types.ts";
@@ -203,11 +203,23 @@ function readCertificateFile(path: string): Uint8Array[] {
         }.`,
     );
   }
-  const text = bytes.toString("latin1");
-  if (text.includes("-----BEGIN")) {
-    return readPemCertificates(text).map((der) => certificateDer(der));
+  if (bytes.length === 0) {
+    throw new UsageError(
+      `Certificate file "${path}" is empty. Give a PEM or DER certificate file.`,
+    );
   }
-  return [certificateDer(new Uint8Array(bytes))];
+  const text = bytes.toString("latin1");
+  try {
+    if (text.includes("-----BEGIN")) {
+      return readPemCertificates(text).map((der) => certificateDer(der));
+    }
+    return [certificateDer(new Uint8Array(bytes))];
+  } catch (error) {
+    if (!(error instanceof InvalidCertificateError)) throw error;
+    throw new UsageError(
+      `File "${path}" is not a certificate file: ${error.message}`,
+    );
+  }
 }
 
 function formatSource(source: Source, summaries: CertificateSummary[]): string {

@@ -7,7 +7,11 @@
  */
 
 import { readFileSync } from "node:fs";
-import { formatHostPort, PinMismatchError } from "../errors.ts";
+import {
+  formatHostPort,
+  InvalidFingerprintError,
+  PinMismatchError,
+} from "../errors.ts";
 import type { Fingerprint } from "../fingerprint.ts";
 import { matchPins } from "../match.ts";
 import { parseFingerprint, parseFingerprints, parseWords } from "../parse.ts";
@@ -180,9 +184,24 @@ async function runVerify(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-/** Reads the pins of a file in any form `parseFingerprints` reads. */
+/**
+ * Reads the pins of a file in any form `parseFingerprints` reads. Its
+ * errors are prefixed with the file's name, since they name only the line.
+ */
 function readPinsFile(path: string): Fingerprint[] {
-  const pins = parseFingerprints(readText(path, "pins"));
+  const text = readText(path, "pins");
+  if (text.trim() === "") {
+    throw new UsageError(
+      `Pins file "${path}" is empty: put one fingerprint or public-key pin on each line, or the output of Check Point's "api fingerprint".`,
+    );
+  }
+  let pins: Fingerprint[];
+  try {
+    pins = parseFingerprints(text);
+  } catch (error) {
+    if (!(error instanceof InvalidFingerprintError)) throw error;
+    throw new UsageError(`Invalid pins file "${path}": ${error.message}`);
+  }
   if (pins.length === 0) {
     throw new UsageError(
       `Pins file "${path}" contains no fingerprint or public-key pin.`,

@@ -307,6 +307,37 @@ describe("certpin checkpoint login", () => {
     }
   });
 
+  it("says a 200 reply without JSON is not the API", async () => {
+    const web = await startTlsServer({
+      cert: right.certPem,
+      key: right.keyPem,
+      handler: () => ({
+        status: 200,
+        headers: { "content-type": "text/html" },
+        body: "<html>portal</html>",
+      }),
+    });
+    try {
+      const result = await runCliInProcess([
+        "checkpoint",
+        "login",
+        `127.0.0.1:${web.port}`,
+        "--user",
+        "admin",
+        "--pin",
+        right.sha256,
+      ], { env: { CHECKPOINT_PASSWORD: PASSWORD } });
+      assert.equal(result.code, 2);
+      assert.equal(
+        result.stderr,
+        'certpin: The server answered "login" with HTTP 200, but the reply is not JSON, so it may not be a Check Point management API. Check the host and port.\n',
+      );
+      assert.equal(result.stdout, "");
+    } finally {
+      await web.close();
+    }
+  });
+
   it("reports a blocked port as certpin fetch does", async () => {
     // Port 1 is on the Fetch standard's list of bad ports: fetch never
     // connects to it, so both commands report it without a network error.

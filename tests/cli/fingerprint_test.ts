@@ -483,6 +483,34 @@ describe("certpin fingerprint on a file", () => {
     }
   });
 
+  it("names a directory, an empty file and a key file", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "certpin-fingerprint-"));
+    const empty = join(folder, "empty.pem");
+    const key = join(folder, "server.key.pem");
+    writeFileSync(empty, "");
+    writeFileSync(key, fixtureText("certs/ec-p256-san.key.pem"));
+    try {
+      const cases: [string, string][] = [
+        [
+          folder,
+          `Cannot read certificate file "${folder}": it is a directory (EISDIR).`,
+        ],
+        [empty, `Certificate file "${empty}" is empty.`],
+        [key, `File "${key}" is not a certificate file: Invalid certificate:`],
+      ];
+      for (const [path, message] of cases) {
+        const result = await runCliInProcess(["fingerprint", path]);
+        assert.equal(result.code, 2, path);
+        assert.ok(
+          result.stderr.startsWith(`certpin: ${message}`),
+          result.stderr,
+        );
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it("reports a file without a certificate", async () => {
     const result = await runCliInProcess([
       "fingerprint",

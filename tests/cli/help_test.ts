@@ -127,6 +127,21 @@ describe("certpin help", () => {
   });
 });
 
+/**
+ * Returns the lines of the Options block whose description does not start
+ * in the column of the first option's description.
+ */
+function misalignedOptionLines(help: string): string[] {
+  const block = help.split("\nOptions:\n")[1]?.split("\n\n")[0] ?? "";
+  const lines = block.split("\n").filter((line) => line.trim() !== "");
+  const columnOf = (line: string): number =>
+    line.startsWith("  -")
+      ? (/^ {2}-.*?\S {2,}/.exec(line)?.[0].length ?? -1)
+      : line.length - line.trimStart().length;
+  const column = columnOf(lines[0] ?? "");
+  return lines.filter((line) => columnOf(line) !== column);
+}
+
 describe("certpin COMMAND --help", () => {
   for (const [args, mentions] of HELP_CASES) {
     const name = args.join(" ");
@@ -148,9 +163,37 @@ describe("certpin COMMAND --help", () => {
             `${name} ${flag} does not mention ${mention}`,
           );
         }
+        assert.deepEqual(
+          misalignedOptionLines(result.stdout),
+          [],
+          `${name} ${flag}: options whose description starts elsewhere`,
+        );
       }
     });
   }
+
+  it("rewords a value that starts with a dash", async () => {
+    const result = await runCliInProcess([
+      "verify",
+      "127.0.0.1",
+      "--timeout",
+      "-5",
+    ]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      'certpin: Missing value for --timeout: the next argument starts with "-". To give a value that starts with "-", write --timeout=VALUE. Run "certpin verify --help" for usage.\n',
+    );
+  });
+
+  it("names an unknown option in one sentence", async () => {
+    const result = await runCliInProcess(["fetch", "--pins-file", "x"]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      'certpin: Unknown option --pins-file. Run "certpin fetch --help" for usage.\n',
+    );
+  });
 
   it("wins over the other arguments", async () => {
     // A help flag anywhere prints the help, even after an invalid target

@@ -337,6 +337,26 @@ describe("certpin verify errors", () => {
       () => ["verify", target, appliance.sha256, "--timeout", "0"],
       /--timeout/,
     ],
+    [
+      "a pins file that is a directory",
+      () => ["verify", target, "--pins-file", tmpdir()],
+      /^certpin: Cannot read the pins file ".+": it is a directory \(EISDIR\)\.$/m,
+    ],
+    [
+      "an empty pins file",
+      () => ["verify", target, "--pins-file", writeTemporary("empty.txt", "")],
+      /^certpin: Pins file ".+empty\.txt" is empty: put one fingerprint/m,
+    ],
+    [
+      "a bad line in a pins file",
+      () => [
+        "verify",
+        target,
+        "--pins-file",
+        writeTemporary("bad.txt", `${appliance.sha256}\nAB:CD:G1\n`),
+      ],
+      /^certpin: Invalid pins file ".+bad\.txt": .*[Ll]ine 2/m,
+    ],
   ];
   for (const [name, args, message] of usage) {
     it(`exits 2 for ${name}`, async () => {
