@@ -19,6 +19,7 @@ import {
   InvalidTargetError,
   PinMismatchError,
   PinStoreError,
+  UnpinnedHostError,
 } from "../errors.ts";
 import type { Target } from "../target.ts";
 
@@ -442,6 +443,74 @@ const FILE_ERROR_REASONS: Record<string, string> = {
   ENOSPC: "no space left on the device",
   EROFS: "the file system is read-only",
 };
+
+/**
+ * Returns the usage error for a target without a pin in the pin store,
+ * with the options that give it one.
+ *
+ * @param target The host and port without a pin.
+ * @param storePath The pin store searched, or `undefined` for none.
+ * @param storeFlag The `--store` value the user gave, if any.
+ */
+export function noPinError(
+  target: Target,
+  storePath: string | undefined,
+  storeFlag: string | undefined,
+): UsageError {
+  const where = formatHostPort(target.host, target.port);
+  return new UsageError(
+    `No pin for ${where}${
+      storePath === undefined ? "" : ` in the pin store ${storePath}`
+    }, so certpin did not connect to it. Give its pin with --pin, or store it once with "${
+      pinCommand(where, storeFlag)
+    }" after comparing the fingerprint with the one the server shows.`,
+  );
+}
+
+function pinCommand(where: string, storeFlag: string | undefined): string {
+  return `certpin pin ${where} --expect FINGERPRINT${
+    storeFlag === undefined ? "" : ` --store ${storeFlag}`
+  }`;
+}
+
+/**
+ * Rewords an UnpinnedHostError of a pinned fetch in the CLI's terms. The
+ * library's message advises `allowUnpinned`, which the CLI does not offer;
+ * a user gives `--pin` or stores the pin with `certpin pin` instead.
+ * Other errors are returned unchanged, and so is the rejection of a
+ * redirect to plain HTTP, which needs no other words.
+ *
+ * @param error The error the fetch raised.
+ * @param target The host and port of the request's URL.
+ * @param storePath The pin store the command read the pins from, or
+ * `undefined` when `--pin` gave them.
+ * @param storeFlag The `--store` value the user gave, if any, for the
+ * suggested `certpin pin` command.
+ */
+export function unpinnedHostError(
+  error: unknown,
+  target: Target,
+  storePath: string | undefined,
+  storeFlag: string | undefined,
+): unknown {
+  if (!(error instanceof UnpinnedHostError)) return error;
+  if (error.host === target.host && error.port === target.port) {
+    return noPinError(target, storePath, storeFlag);
+  }
+  const where = formatHostPort(error.host, error.port);
+  // A redirect to another host: only the library's "No pin for" message
+  // names a missing pin; the other one rejects plain HTTP.
+  if (!error.message.startsWith("No pin for ")) return error;
+  return new UsageError(
+    `The redirect to ${where} was not followed, because ${where} has no pin and certpin follows redirects only to hosts with a pin. Store its pin with "${
+      pinCommand(where, storeFlag)
+    }" and run the command again${
+      storePath === undefined
+        ? " without --pin, so that the pin store is used"
+        : ""
+    }.`,
+  );
+}
 
 /**
  * Runs a command body, printing any error to standard error without a stack

@@ -17,9 +17,11 @@ import {
   type Command,
   EXIT,
   fetchError,
+  noPinError,
   parseCommandArgs,
   parseIntegerOption,
   parseSecondsOption,
+  unpinnedHostError,
   UsageError,
   withMaxTime,
 } from "./_common.ts";
@@ -84,6 +86,10 @@ interface Api {
   target: Target;
   /** Milliseconds each request may take, reply included. */
   maxTime: number | undefined;
+  /** The pin store the pins come from, or `undefined` for `--pin`. */
+  storePath: string | undefined;
+  /** The `--store` value the user gave, if any. */
+  storeFlag: string | undefined;
 }
 
 /**
@@ -173,16 +179,30 @@ async function runCheckpoint(args: string[], io: CliIo): Promise<number> {
     MAX_TIME_LIMIT_SECONDS,
   );
   const name = formatHostPort(target.host, target.port);
+  const store = pins === undefined ? openStore(values.store, io) : undefined;
+  // Checked before the password prompt, which would be wasted without a pin.
+  if (
+    store !== undefined &&
+    (await store.pinsFor(target.host, target.port)).length === 0
+  ) {
+    throw noPinError(target, store.path, values.store);
+  }
   const password = await readPassword(io, user, name);
 
-  const fetch = pins === undefined
-    ? createPinnedFetch({
-      store: openStore(values.store, io),
+  const fetch = store !== undefined
+    ? createPinnedFetch({ store, connectTimeout: timeout })
+    : createPinnedFetch({
+      pins: { [name]: pins ?? [] },
       connectTimeout: timeout,
-    })
-    : createPinnedFetch({ pins: { [name]: pins }, connectTimeout: timeout });
+    });
   try {
-    const api: Api = { fetch, target, maxTime };
+    const api: Api = {
+      fetch,
+      target,
+      maxTime,
+      storePath: store?.path,
+      storeFlag: values.store,
+    };
     return await loginAndLogout(io, api, {
       user,
       password,
@@ -282,7 +302,12 @@ async function callApi(
       },
     );
   } catch (error) {
-    throw fetchError(error, target);
+    throw unpinnedHostError(
+      fetchError(error, target),
+      target,
+      api.storePath,
+      api.storeFlag,
+    );
   }
   let reply: unknown;
   try {

@@ -20,6 +20,7 @@ import {
   parseCommandArgs,
   parseIntegerOption,
   parseSecondsOption,
+  unpinnedHostError,
   UsageError,
   withMaxTime,
 } from "./_common.ts";
@@ -159,7 +160,13 @@ async function runFetch(args: string[], io: CliIo): Promise<number> {
   const method = parseMethod(values.request, body !== undefined);
   if (values.output !== undefined) checkOutputPath(values.output);
 
-  const fetch = createFetch(target, values.pin, values.store, io, timeout);
+  const { fetch, storePath } = createFetch(
+    target,
+    values.pin,
+    values.store,
+    io,
+    timeout,
+  );
   try {
     const bytes = await withMaxTime(target, maxTime, async (signal) => {
       const response = await fetch(url, {
@@ -184,7 +191,12 @@ async function runFetch(args: string[], io: CliIo): Promise<number> {
     }
     return EXIT.ok;
   } catch (error) {
-    throw fetchError(error, target);
+    throw unpinnedHostError(
+      fetchError(error, target),
+      target,
+      storePath,
+      values.store,
+    );
   } finally {
     await fetch.close();
   }
@@ -196,24 +208,26 @@ function createFetch(
   storePath: string | undefined,
   io: CliIo,
   timeout: number,
-): PinnedFetch {
+): { fetch: PinnedFetch; storePath: string | undefined } {
   if (pinTexts === undefined || pinTexts.length === 0) {
-    return createPinnedFetch({
-      store: openStore(storePath, io),
-      connectTimeout: timeout,
-    });
+    const store = openStore(storePath, io);
+    return {
+      fetch: createPinnedFetch({ store, connectTimeout: timeout }),
+      storePath: store.path,
+    };
   }
   if (storePath !== undefined) {
     throw new UsageError(
       'Give --pin or --store, not both. Run "certpin fetch --help" for usage.',
     );
   }
-  return createPinnedFetch({
+  const fetch = createPinnedFetch({
     pins: {
       [formatHostPort(target.host, target.port)]: normalizePins(pinTexts),
     },
     connectTimeout: timeout,
   });
+  return { fetch, storePath: undefined };
 }
 
 function printRequest(

@@ -195,6 +195,37 @@ describe("certpin checkpoint login", () => {
       unpinned.stderr,
       /No pin for 127\.0\.0\.1:\d+ in the pin store/,
     );
+    assert.doesNotMatch(unpinned.stderr, /allowUnpinned/);
+    assert.match(unpinned.stderr, /Give its pin with --pin/);
+  });
+
+  it("reports a missing pin before asking for the password", async () => {
+    const accepted = impostor.connectionsAccepted();
+    const result = await runCliInProcess([
+      "checkpoint",
+      "login",
+      `127.0.0.1:${impostor.port}`,
+      "--user",
+      "admin",
+      "--store",
+      join(folder, "empty.json"),
+    ]);
+    assert.equal(result.code, 2);
+    assert.ok(
+      result.stderr.startsWith(
+        `certpin: No pin for 127.0.0.1:${impostor.port} in the pin store `,
+      ),
+      result.stderr,
+    );
+    assert.ok(
+      result.stderr.includes(
+        `"certpin pin 127.0.0.1:${impostor.port} --expect FINGERPRINT --store ${
+          join(folder, "empty.json")
+        }"`,
+      ),
+      result.stderr,
+    );
+    assert.equal(impostor.connectionsAccepted(), accepted);
   });
 
   it("reports a refused port with 3", async () => {

@@ -60,6 +60,13 @@ describe("certpin fetch", () => {
             response.end("moved");
             return;
           }
+          if (request.url === "/elsewhere") {
+            // Port 2 has no pin, so the client rejects the redirect
+            // before it connects anywhere.
+            response.writeHead(302, { location: "https://127.0.0.1:2/" });
+            response.end("moved");
+            return;
+          }
           response.writeHead(200, {
             "content-type": "text/plain",
             "set-cookie": "session=cookie-value-from-server",
@@ -250,7 +257,28 @@ describe("certpin fetch", () => {
     ]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /No pin for 127\.0\.0\.1:\d+ in the pin store/);
+    assert.match(result.stderr, /Give its pin with --pin/);
+    assert.match(
+      result.stderr,
+      /"certpin pin 127\.0\.0\.1:\d+ --expect FINGERPRINT --store .+empty\.json"/,
+    );
+    assert.doesNotMatch(result.stderr, /allowUnpinned/);
     assert.equal(impostor.connectionsAccepted(), accepted);
+  });
+
+  it("tells how to pin a redirect's host", async () => {
+    const result = await runCliInProcess([
+      "fetch",
+      `https://127.0.0.1:${server.port}/elsewhere`,
+      "--pin",
+      right.sha256,
+      "-L",
+    ]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      'certpin: The redirect to 127.0.0.1:2 was not followed, because 127.0.0.1:2 has no pin and certpin follows redirects only to hosts with a pin. Store its pin with "certpin pin 127.0.0.1:2 --expect FINGERPRINT" and run the command again without --pin, so that the pin store is used.\n',
+    );
   });
 
   it("fails with 3 on a network error", async () => {
