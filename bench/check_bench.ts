@@ -9,7 +9,6 @@
  * @module
  */
 
-import net from "node:net";
 import tls from "node:tls";
 import os from "node:os";
 import path from "node:path";
@@ -22,6 +21,7 @@ import { matchPins } from "../src/match.ts";
 import { parseFingerprint } from "../src/parse.ts";
 import { PinStore } from "../src/store.ts";
 import { cachedCertificate } from "../tests/helpers/certificates.ts";
+import { startServerFarm } from "./_server_farm.ts";
 import {
   type BenchContext,
   type Benchmark,
@@ -244,87 +244,4 @@ async function runCheck(
     io,
   );
   return { code, stdout, stderr };
-}
-
-/** Many listening ports that all lead to one TLS server. */
-interface ServerFarm {
-  ports: number[];
-  /** Milliseconds that closed connections were open in total, and their count, since the last reset. */
-  openTime(): { totalMs: number; connections: number };
-  /** Starts counting open time from zero. */
-  resetOpenTime(): void;
-  close(): Promise<void>;
-}
-
-/**
- * Starts `count` TCP servers on 127.0.0.1 that hand each connection, after
- * `delayMs`, to one shared TLS server, so the server's first reply comes
- * late as it would over a slow link.
- */
-async function startServerFarm(
-  cert: string,
-  key: string,
-  count: number,
-  delayMs: number,
-): Promise<ServerFarm> {
-  const sockets = new Set<net.Socket>();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-  const tlsServer = tls.createServer({ cert, key });
-  // check closes each connection right after the handshake.
-  tlsServer.on("tlsClientError", () => {});
-  tlsServer.on("secureConnection", (socket: tls.TLSSocket) => {
-    socket.on("error", () => {});
-  });
-
-  let totalMs = 0;
-  let connections = 0;
-  const accept = (socket: net.Socket): void => {
-    const opened = performance.now();
-    sockets.add(socket);
-    socket.on("close", () => {
-      sockets.delete(socket);
-      totalMs += performance.now() - opened;
-      connections++;
-    });
-    socket.on("error", () => {});
-    if (delayMs === 0) {
-      tlsServer.emit("connection", socket);
-      return;
-    }
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      tlsServer.emit("connection", socket);
-    }, delayMs);
-    timers.add(timer);
-  };
-
-  const servers: net.Server[] = [];
-  const ports: number[] = [];
-  for (let index = 0; index < count; index++) {
-    const server = net.createServer(accept);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
-    servers.push(server);
-    ports.push((server.address() as net.AddressInfo).port);
-  }
-
-  return {
-    ports,
-    openTime: () => ({ totalMs, connections }),
-    resetOpenTime() {
-      totalMs = 0;
-      connections = 0;
-    },
-    async close() {
-      for (const timer of timers) clearTimeout(timer);
-      for (const socket of sockets) socket.destroy();
-      await Promise.all(
-        servers.map((server) =>
-          new Promise<void>((resolve) => server.close(() => resolve()))
-        ),
-      );
-    },
-  };
 }
