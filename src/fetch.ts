@@ -29,6 +29,7 @@
  */
 
 import type tls from "node:tls";
+import type { LookupFunction } from "node:net";
 import {
   Agent,
   type buildConnector,
@@ -66,6 +67,12 @@ export type PinnedFetchOptions =
      * must be complete, covering DNS, TCP and TLS; 10 000 unless given.
      */
     connectTimeout?: number;
+    /**
+     * Resolves host names in place of the system resolver, with the
+     * signature of `dns.lookup`, for every connection, redirects included.
+     * See `TlsConnectionOptions.lookup`.
+     */
+    lookup?: LookupFunction;
   }
   & (
     | {
@@ -159,6 +166,7 @@ export function createPinnedFetch(options: PinnedFetchOptions): PinnedFetch {
   const store = options.store;
   const allowUnpinned = options.allowUnpinned === true;
   const timeout = options.connectTimeout;
+  const lookup = options.lookup;
 
   const route = async (target: Target): Promise<Route> => {
     const pins = pinMap === undefined
@@ -181,7 +189,7 @@ export function createPinnedFetch(options: PinnedFetchOptions): PinnedFetch {
       called = true;
       callback(...args);
     };
-    openConnection(connection, route, timeout).then(
+    openConnection(connection, route, { timeout, lookup }).then(
       (socket) => done(null, socket),
       (error: Error) => done(error, null),
     );
@@ -286,7 +294,10 @@ export async function pinnedFetch(
 async function openConnection(
   connection: buildConnector.Options,
   route: (target: Target) => Promise<Route>,
-  timeout: number | undefined,
+  { timeout, lookup }: {
+    timeout: number | undefined;
+    lookup: LookupFunction | undefined;
+  },
 ): Promise<tls.TLSSocket> {
   const defaultPort = connection.protocol === "https:" ? 443 : 80;
   const target = {
@@ -309,6 +320,7 @@ async function openConnection(
     alpnProtocols: ["http/1.1"],
     ...(connection.servername ? { servername: connection.servername } : {}),
     ...(timeout === undefined ? {} : { timeout }),
+    ...(lookup === undefined ? {} : { lookup }),
   };
   if ("pins" in how) return await connectPinned({ ...common, pins: how.pins });
   return await openTlsConnection({ ...common, verify: "pin+ca" });

@@ -9,6 +9,7 @@ import process from "node:process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
+import type { LookupFunction } from "node:net";
 import {
   CertpinError,
   ConnectionError,
@@ -61,6 +62,12 @@ export interface CliIo {
    * user presses Ctrl-C, or Ctrl-D on an empty line.
    */
   readSecret?: (prompt: string) => Promise<string | undefined>;
+  /**
+   * Resolves host names in place of the system resolver, with the
+   * signature of `dns.lookup`; the system resolver unless given. Tests set
+   * it so that no DNS query leaves the machine.
+   */
+  lookup?: LookupFunction;
 }
 
 /** A bad command line: the message says what is wrong and how to get help. */

@@ -189,12 +189,13 @@ async function runCheckpoint(args: string[], io: CliIo): Promise<number> {
   }
   const password = await readPassword(io, user, name);
 
+  const connection = {
+    connectTimeout: timeout,
+    ...(io.lookup === undefined ? {} : { lookup: io.lookup }),
+  };
   const fetch = store !== undefined
-    ? createPinnedFetch({ store, connectTimeout: timeout })
-    : createPinnedFetch({
-      pins: { [name]: pins ?? [] },
-      connectTimeout: timeout,
-    });
+    ? createPinnedFetch({ store, ...connection })
+    : createPinnedFetch({ pins: { [name]: pins ?? [] }, ...connection });
   try {
     const api: Api = {
       fetch,

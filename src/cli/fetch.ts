@@ -209,10 +209,14 @@ function createFetch(
   io: CliIo,
   timeout: number,
 ): { fetch: PinnedFetch; storePath: string | undefined } {
+  const connection = {
+    connectTimeout: timeout,
+    ...(io.lookup === undefined ? {} : { lookup: io.lookup }),
+  };
   if (pinTexts === undefined || pinTexts.length === 0) {
     const store = openStore(storePath, io);
     return {
-      fetch: createPinnedFetch({ store, connectTimeout: timeout }),
+      fetch: createPinnedFetch({ store, ...connection }),
       storePath: store.path,
     };
   }
@@ -225,7 +229,7 @@ function createFetch(
     pins: {
       [formatHostPort(target.host, target.port)]: normalizePins(pinTexts),
     },
-    connectTimeout: timeout,
+    ...connection,
   });
   return { fetch, storePath: undefined };
 }

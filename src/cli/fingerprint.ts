@@ -137,6 +137,7 @@ async function runFingerprint(args: string[], io: CliIo): Promise<number> {
       ...(values.servername === undefined
         ? {}
         : { servername: values.servername }),
+      ...(io.lookup === undefined ? {} : { lookup: io.lookup }),
     });
     source = { kind: "network", host: result.host, port: result.port };
     certificates = [result.der];

@@ -134,6 +134,7 @@ async function runVerify(args: string[], io: CliIo): Promise<number> {
         ? {}
         : { servername: values.servername }),
       ...(ca === undefined ? {} : { verify: "pin+ca" as const, ca }),
+      ...(io.lookup === undefined ? {} : { lookup: io.lookup }),
     });
     der = peerCertificateDer(socket, target.host, target.port);
     await closeSocket(socket);

@@ -12,6 +12,7 @@ import {
 import { type HttpsServer, startHttpsServer } from "../helpers/https_server.ts";
 import { IS_DENO, runCliInProcess, runCliProcess } from "../helpers/cli.ts";
 import { findRefusedPort, startTlsServer } from "../helpers/servers.ts";
+import { localLookup } from "../helpers/lookup.ts";
 
 interface Seen {
   method: string;
@@ -279,6 +280,19 @@ describe("certpin fetch", () => {
       result.stderr,
       'certpin: The redirect to 127.0.0.1:2 was not followed, because 127.0.0.1:2 has no pin and certpin follows redirects only to hosts with a pin. Store its pin with "certpin pin 127.0.0.1:2 --expect FINGERPRINT" and run the command again without --pin, so that the pin store is used.\n',
     );
+  });
+
+  it("resolves the host with the given lookup", async () => {
+    const resolver = localLookup({ "fw.example.test": "127.0.0.1" });
+    const result = await runCliInProcess([
+      "fetch",
+      `https://fw.example.test:${server.port}/named`,
+      "--pin",
+      right.sha256,
+    ], { lookup: resolver.lookup });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "hello GET /named");
+    assert.deepEqual(resolver.calls, ["fw.example.test"]);
   });
 
   it("fails with 3 on a network error", async () => {

@@ -20,6 +20,7 @@ import {
 } from "../helpers/servers.ts";
 import { ignoreClosedInput, IS_DENO, runCliInProcess } from "../helpers/cli.ts";
 import { expectedFingerprints, fixtureText } from "../helpers/fixtures.ts";
+import { localLookup } from "../helpers/lookup.ts";
 
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 
@@ -532,14 +533,16 @@ describe("certpin fingerprint errors", () => {
   });
 
   it("exits 3 for a name that does not resolve", async () => {
+    const resolver = localLookup();
     const result = await runCliInProcess([
       "fingerprint",
       "certpin-test.invalid",
       "--timeout",
       "5000",
-    ]);
+    ], { lookup: resolver.lookup });
     assert.equal(result.code, 3);
-    assert.match(result.stderr, /did not resolve/);
+    assert.deepEqual(resolver.calls, ["certpin-test.invalid"]);
+    assert.match(result.stderr, /did not resolve \(ENOTFOUND\)/);
   });
 
   it("exits 3 on a timeout", async () => {

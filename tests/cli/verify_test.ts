@@ -17,6 +17,7 @@ import {
   startTlsServer,
 } from "../helpers/servers.ts";
 import { runCliInProcess, runCliProcess } from "../helpers/cli.ts";
+import { localLookup } from "../helpers/lookup.ts";
 
 const folders: string[] = [];
 
@@ -270,15 +271,17 @@ describe("certpin verify errors", () => {
   });
 
   it("exits 3 for a name that does not resolve", async () => {
+    const resolver = localLookup();
     const result = await runCliInProcess([
       "verify",
       "certpin-test.invalid:443",
       appliance.sha256,
       "--timeout",
       "5000",
-    ]);
+    ], { lookup: resolver.lookup });
     assert.equal(result.code, 3);
-    assert.match(result.stderr, /did not resolve/);
+    assert.deepEqual(resolver.calls, ["certpin-test.invalid"]);
+    assert.match(result.stderr, /did not resolve \(ENOTFOUND\)/);
   });
 
   it("exits 3 on a timeout", async () => {

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { constants } from "node:os";
 import process from "node:process";
 import type { Writable } from "node:stream";
+import type { LookupFunction } from "node:net";
 import { main } from "../../src/cli/main.ts";
 import type { CliIo } from "../../src/cli/_common.ts";
 
@@ -33,6 +34,8 @@ export interface InProcessOptions {
   stdinIsTerminal?: boolean;
   /** Whether standard error counts as a terminal; false unless set. */
   stderrIsTerminal?: boolean;
+  /** Resolver for host names, such as `localLookup().lookup`; the system's unless given. */
+  lookup?: LookupFunction;
 }
 
 /** Runs `certpin ARGS` in this process with captured output. */
@@ -52,6 +55,7 @@ export async function runCliInProcess(
     env: options.env ?? {},
     stdinIsTerminal: options.stdinIsTerminal ?? false,
     stderrIsTerminal: options.stderrIsTerminal ?? false,
+    ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
   };
   const code = await main(args, io);
   return { code, stdout, stderr };
