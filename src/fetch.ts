@@ -30,6 +30,7 @@
 
 import type tls from "node:tls";
 import type { LookupFunction } from "node:net";
+import { isReadable } from "node:stream";
 import {
   Agent,
   type buildConnector,
@@ -212,6 +213,7 @@ export function createPinnedFetch(options: PinnedFetchOptions): PinnedFetch {
         ...requestInit,
         dispatcher,
       });
+      markBodyReadable(response.body);
       return response as unknown as Response;
     } catch (error) {
       // undici reports connector errors as TypeError("fetch failed") with
@@ -324,6 +326,25 @@ async function openConnection(
   };
   if ("pins" in how) return await connectPinned({ ...common, pins: how.pins });
   return await openTlsConnection({ ...common, verify: "pin+ca" });
+}
+
+/**
+ * Lets undici end a response body with an error in Deno. undici 7.30.3
+ * errors the body of a broken or aborted fetch only when `node:stream`'s
+ * `isReadable(body)` returns true. Node answers that from a symbol its web
+ * streams carry; Deno 2.9.6's web streams lack it, so `isReadable` returns
+ * null and reading such a body never settled. Giving the body that symbol
+ * makes undici error it in both runtimes.
+ *
+ * NOTE: the getter returns true even once the body has closed. undici only
+ * errors the stream when it does, which does nothing to a closed stream.
+ */
+function markBodyReadable(body: object | null): void {
+  if (body === null || isReadable(body as never) !== null) return;
+  Object.defineProperty(body, Symbol.for("nodejs.stream.readable"), {
+    get: () => true,
+    configurable: true,
+  });
 }
 
 /** Parses the keys and pins of a pin map, merging keys that name one target. */

@@ -24,6 +24,7 @@ import {
 } from "./helpers/certificates.ts";
 import { type HttpsServer, startHttpsServer } from "./helpers/https_server.ts";
 import { startSilentServer } from "./helpers/servers.ts";
+import { localLookup } from "./helpers/lookup.ts";
 
 /** Awaits a promise that must reject and returns its error. */
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -33,6 +34,21 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   assert.fail("the request succeeded");
+}
+
+/**
+ * Rejects when the promise has not settled within the given seconds, so a
+ * body read that never settles fails the test instead of hanging it.
+ */
+function withinSeconds<T>(seconds: number, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`still pending after ${seconds} s`)),
+      seconds * 1000,
+    );
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function assertMismatch(
@@ -90,6 +106,16 @@ describe("createPinnedFetch()", () => {
           response.end();
           return;
         }
+        if (request.url === "/cut" || request.url === "/stall") {
+          // Five of the hundred bytes announced, then a broken connection
+          // or silence.
+          response.writeHead(200, { "content-length": "100" });
+          response.write("short");
+          if (request.url === "/cut") {
+            setTimeout(() => response.socket?.destroy(), 50);
+          }
+          return;
+        }
         let body = "";
         request.setEncoding("utf8");
         request.on("data", (chunk: string) => {
@@ -119,6 +145,55 @@ describe("createPinnedFetch()", () => {
       const response = await fetch(`${origin}/hello`);
       assert.equal(response.status, 200);
       assert.equal(await response.text(), "ok GET /hello");
+    } finally {
+      await fetch.close();
+    }
+  });
+
+  it("rejects reading a body that is cut off", async () => {
+    const fetch = createPinnedFetch({
+      pins: { [`127.0.0.1:${server.port}`]: right.sha256 },
+    });
+    try {
+      const response = await fetch(`${origin}/cut`);
+      const error = await rejection(withinSeconds(5, response.text()));
+      assert.ok(error instanceof TypeError, String(error));
+      assert.equal(error.message, "terminated");
+    } finally {
+      await fetch.close();
+    }
+  });
+
+  it("rejects reading a body when the signal aborts", async () => {
+    const fetch = createPinnedFetch({
+      pins: { [`127.0.0.1:${server.port}`]: right.sha256 },
+    });
+    const controller = new AbortController();
+    const reason = new Error("deadline passed");
+    try {
+      const response = await fetch(`${origin}/stall`, {
+        signal: controller.signal,
+      });
+      const reading = response.text();
+      controller.abort(reason);
+      assert.equal(await rejection(withinSeconds(5, reading)), reason);
+    } finally {
+      await fetch.close();
+    }
+  });
+
+  it("resolves host names with the lookup option", async () => {
+    const resolver = localLookup({ "fw.example.test": "127.0.0.1" });
+    const fetch = createPinnedFetch({
+      pins: { "fw.example.test": right.sha256 },
+      lookup: resolver.lookup,
+    });
+    try {
+      const response = await fetch(
+        `https://fw.example.test:${server.port}/named`,
+      );
+      assert.equal(await response.text(), "ok GET /named");
+      assert.deepEqual(resolver.calls, ["fw.example.test"]);
     } finally {
       await fetch.close();
     }

@@ -10,7 +10,7 @@ import {
   type GeneratedCertificate,
 } from "../helpers/certificates.ts";
 import { type HttpsServer, startHttpsServer } from "../helpers/https_server.ts";
-import { IS_DENO, runCliInProcess, runCliProcess } from "../helpers/cli.ts";
+import { runCliInProcess, runCliProcess } from "../helpers/cli.ts";
 import { findRefusedPort, startTlsServer } from "../helpers/servers.ts";
 import { localLookup } from "../helpers/lookup.ts";
 
@@ -332,13 +332,7 @@ describe("certpin fetch", () => {
     }
   });
 
-  it("fails with 3 when the body is cut off", async (context) => {
-    // NOTE: with undici 7.30.3 in Deno 2.9.6, reading a fetch body whose
-    // connection breaks never settles, so this runs only under Node.
-    if (IS_DENO) {
-      context.skip("a cut-off fetch body never settles in Deno");
-      return;
-    }
+  it("fails with 3 when the body is cut off", async () => {
     const cutting = await startTlsServer({
       cert: right.certPem,
       key: right.keyPem,
@@ -393,6 +387,40 @@ describe("certpin fetch", () => {
       );
       assert.ok(elapsed < 5_000, `took ${elapsed} ms`);
       assert.equal(stalling.connections(), 1);
+    } finally {
+      await stalling.close();
+    }
+  });
+
+  it("stops at --max-time when the body stalls", async () => {
+    // The headers and part of the body arrive, then nothing more.
+    const stalling = await startTlsServer({
+      cert: right.certPem,
+      key: right.keyPem,
+      respond: "none",
+      onSecureConnection: (socket) =>
+        socket.once("data", () => {
+          socket.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nshort");
+        }),
+    });
+    try {
+      const started = performance.now();
+      const result = await runCliInProcess([
+        "fetch",
+        `https://127.0.0.1:${stalling.port}/`,
+        "--pin",
+        right.sha256,
+        "--max-time",
+        "0.3",
+      ]);
+      const elapsed = performance.now() - started;
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(
+        result.stderr,
+        /^certpin: Request to 127\.0\.0\.1:\d+ timed out after 0\.3 s \(--max-time\)/m,
+      );
+      assert.equal(result.stdout, "");
+      assert.ok(elapsed < 5_000, `took ${elapsed} ms`);
     } finally {
       await stalling.close();
     }
