@@ -1,5 +1,5 @@
 /**
- * Local TLS servers for the benchmarks that can answer late: many
+ * Local TLS servers for the benchmarks that can reply late: many
  * listening ports lead to one TLS server, and each accepted connection can
  * wait a set time before the handshake starts, as over a slow link.
  *
@@ -33,7 +33,7 @@ export async function startServerFarm(
   const sockets = new Set<net.Socket>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const tlsServer = tls.createServer({ cert, key });
-  // check closes each connection right after the handshake.
+  // Clients close each connection right after the handshake.
   tlsServer.on("tlsClientError", () => {});
   tlsServer.on("secureConnection", (socket: tls.TLSSocket) => {
     socket.on("error", () => {});
