@@ -6,6 +6,7 @@
  */
 
 import process from "node:process";
+import { Buffer } from "node:buffer";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
@@ -62,6 +63,8 @@ export interface CliIo {
    * user presses Ctrl-C, or Ctrl-D on an empty line.
    */
   readSecret?: (prompt: string) => Promise<string | undefined>;
+  /** Reads standard input to its end, for `--data-file -`. */
+  readInput?: () => Promise<Uint8Array>;
   /**
    * Resolves host names in place of the system resolver, with the
    * signature of `dns.lookup`; the system resolver unless given. Tests set
@@ -109,6 +112,7 @@ export function processIo(): CliIo {
     stdinIsTerminal: process.stdin.isTTY === true,
     stderrIsTerminal: process.stderr.isTTY === true,
     readLine: () => readLineFrom(process.stdin),
+    readInput: () => readAllFrom(process.stdin),
     readSecret: (prompt) => readSecretFromTerminal(prompt),
   };
 }
@@ -169,6 +173,16 @@ function readSecretFromTerminal(prompt: string): Promise<string | undefined> {
     input.on("data", onData);
     input.resume();
   });
+}
+
+async function readAllFrom(input: Readable): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of input) {
+    chunks.push(
+      typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk,
+    );
+  }
+  return Buffer.concat(chunks);
 }
 
 function readLineFrom(

@@ -10,8 +10,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname } from "node:path";
-import type { Buffer } from "node:buffer";
-import { describeFileError, UsageError } from "./_common.ts";
+import { type CliIo, describeFileError, UsageError } from "./_common.ts";
 
 // A method is an HTTP token (RFC 9110, section 5.6.2).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -97,8 +96,22 @@ export function parseHeaders(lines: string[]): Headers {
   return headers;
 }
 
-/** Reads the body of `--data-file`. */
-export function readBodyFile(path: string): Buffer {
+/**
+ * Reads the body of `--data-file`: the file, or standard input for `-`,
+ * which keeps a body with a password off the command line.
+ */
+export async function readBodyFile(
+  path: string,
+  io: CliIo,
+): Promise<Uint8Array> {
+  if (path === "-") {
+    if (io.readInput === undefined) {
+      throw new UsageError(
+        "Cannot read --data-file -: this caller provides no standard input.",
+      );
+    }
+    return await io.readInput();
+  }
   try {
     return readFileSync(path);
   } catch (error) {

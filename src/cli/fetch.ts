@@ -57,7 +57,8 @@ Options:
                          Length, Transfer-Encoding, Connection, Keep-Alive,
                          Upgrade and Expect are set by certpin and rejected
   -d, --data DATA        Send DATA as the request body
-  --data-file FILE       Send the contents of FILE as the request body
+  --data-file FILE       Send the contents of FILE as the request body; with
+                         "-", read it from standard input
   -o, --output FILE      Write the response body to FILE, byte for byte
   -L, --location         Follow redirects, only to hosts with a pin (each
                          checked again; at most 20)
@@ -152,7 +153,7 @@ async function runFetch(args: string[], io: CliIo): Promise<number> {
   const body = values.data !== undefined
     ? Buffer.from(values.data)
     : values["data-file"] !== undefined
-    ? readBodyFile(values["data-file"])
+    ? await readBodyFile(values["data-file"], io)
     : undefined;
   if (body !== undefined && !headers.has("content-type")) {
     headers.set("content-type", "application/x-www-form-urlencoded");

@@ -208,6 +208,21 @@ describe("certpin fetch", () => {
     assert.equal(seen[before]?.headers["content-type"], "application/json");
   });
 
+  it("reads the body from standard input with --data-file -", async () => {
+    const before = seen.length;
+    const result = await runCliInProcess([
+      "fetch",
+      `https://127.0.0.1:${server.port}/web_api/login`,
+      "--pin",
+      right.sha256,
+      "--data-file",
+      "-",
+    ], { input: '{"password":"from-stdin"}' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(seen[before]?.body, '{"password":"from-stdin"}');
+    assert.equal(seen[before]?.method, "POST");
+  });
+
   it("follows redirects only with -L", async () => {
     const url = `https://127.0.0.1:${server.port}/moved`;
     const plain = await runCliInProcess(["fetch", url, "--pin", right.sha256]);

@@ -34,6 +34,8 @@ export interface InProcessOptions {
   stdinIsTerminal?: boolean;
   /** Whether standard error counts as a terminal; false unless set. */
   stderrIsTerminal?: boolean;
+  /** Text the command reads as standard input; none unless given. */
+  input?: string;
   /** Resolver for host names, such as `localLookup().lookup`; the system's unless given. */
   lookup?: LookupFunction;
 }
@@ -56,6 +58,9 @@ export async function runCliInProcess(
     stdinIsTerminal: options.stdinIsTerminal ?? false,
     stderrIsTerminal: options.stderrIsTerminal ?? false,
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+    ...(options.input === undefined ? {} : {
+      readInput: () => Promise.resolve(new TextEncoder().encode(options.input)),
+    }),
   };
   const code = await main(args, io);
   return { code, stdout, stderr };
