@@ -125,16 +125,12 @@ async function demo(
   say("Replace the host with yours; each command takes host, host:port or an");
   say("https:// URL, and port 443 unless given:");
   say();
-  say("  deno task certpin fingerprint fw.example.com");
-  say(
-    '  deno task certpin verify fw.example.com "FINGERPRINT FROM THE SERVER"',
-  );
-  say(
-    '  deno task certpin pin fw.example.com --expect "FINGERPRINT"   # store it',
-  );
-  say(
-    "  deno task certpin check                                        # has it changed?",
-  );
+  // Lines to copy, so they run with nothing but Node.js installed.
+  const run = "npx -y deno@2.9.6 task certpin";
+  say(`  ${run} fingerprint fw.example.com`);
+  say(`  ${run} verify fw.example.com "FINGERPRINT FROM THE SERVER"`);
+  say(`  ${run} pin fw.example.com --expect "FINGERPRINT"   # store it`);
+  say(`  ${run} check                                       # has it changed?`);
   say();
   say("In a script, fetch through a pinned connection:");
   say();
@@ -146,7 +142,7 @@ async function demo(
   say('    method: "POST",');
   say("  });");
   say();
-  say("Run `deno task certpin --help` for every command.");
+  say("Run `npx -y deno@2.9.6 task certpin --help` for every command.");
 }
 
 say("certpin demo: talk to a server with a self-signed certificate, safely.");

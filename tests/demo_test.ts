@@ -75,6 +75,14 @@ describe("deno task demo", () => {
     assert.match(output, /\(exit code 1\)/);
     assert.match(output, /The impostor received 0 bytes/);
     assert.match(output, /4\. Your own server/);
+    for (const command of ["fingerprint", "verify", "pin", "check", "--help"]) {
+      assert.match(
+        output,
+        new RegExp(`npx -y deno@2\\.9\\.6 task certpin ${command}`),
+        `no runnable line for ${command}`,
+      );
+    }
+    assert.doesNotMatch(output, /^ *deno task/m);
     assert.doesNotMatch(output, /The demo stopped/);
   });
 });
