@@ -57,8 +57,8 @@ for scripts and stored pins, prefer the SHA-256 fingerprint or the public-key
 pin.
 
 The argument is read as a certificate file when --file is given, when it
-ends in .pem, .der, .crt or .cer, or when it contains "/" or "\\" and is not
-a URL. Anything else is a target: host, host:port, [IPv6]:port or https://
+ends in .pem, .der, .crt or .cer, when it contains "/" or "\\" and is not
+a URL, or when it is "." or "..". Anything else is a target: host, host:port, [IPv6]:port or https://
 URL, port 443 unless given. certpin does not check whether a file of that
 name exists, so give such a file as ./NAME or with --file. For a target,
 certpin makes a TLS handshake, reads the certificate and closes without
@@ -183,6 +183,8 @@ function parseAlgorithm(value: string | undefined): HashAlgorithm | undefined {
 function isCertificateFileName(argument: string): boolean {
   const name = argument.trim();
   if (URL_SCHEME.test(name)) return false;
+  // The current and parent folders, never a host name.
+  if (name === "." || name === "..") return true;
   if (CERTIFICATE_EXTENSIONS.includes(extname(name).toLowerCase())) {
     return true;
   }

@@ -499,6 +499,10 @@ describe("certpin fingerprint on a file", () => {
         [empty, `Certificate file "${empty}" is empty.`],
         [key, `File "${key}" is not a certificate file: Invalid certificate:`],
       ];
+      cases.push([
+        ".",
+        'Cannot read certificate file ".": it is a directory (EISDIR).',
+      ]);
       for (const [path, message] of cases) {
         const result = await runCliInProcess(["fingerprint", path]);
         assert.equal(result.code, 2, path);
