@@ -12,9 +12,10 @@ import {
   certificateDer,
   type CertificateInput,
   digest,
+  digestHex,
   subjectPublicKeyInfo,
 } from "./certificate.ts";
-import { toBase64, toColonHex } from "./_encoding.ts";
+import { hexToColonHex, toBase64, toColonHex } from "./_encoding.ts";
 import { bytesToWords } from "./words.ts";
 
 /** Digest length in bytes of each hash algorithm. */
@@ -222,7 +223,7 @@ export function certificateFingerprint(
   cert: CertificateInput,
   algorithm: HashAlgorithm = "SHA-256",
 ): string {
-  return toColonHex(digest(algorithm, certificateDer(cert)));
+  return hexToColonHex(digestHex(algorithm, certificateDer(cert)));
 }
 
 /**
