@@ -139,7 +139,7 @@ function checkTargets(): string[] {
     existsSync(path.join(root, folder)) &&
     listTypeScript(path.join(root, folder)).length > 0
   );
-  return ["mod.ts", "src/cli/bin.ts", ...folders];
+  return ["mod.ts", "src/cli/bin.ts", "src/cli/task.ts", ...folders];
 }
 
 function listTypeScript(folder: string): string[] {

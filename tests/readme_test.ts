@@ -84,7 +84,7 @@ describe("README commands", () => {
 
   it("state the certpin task's permissions", () => {
     const flags = (CONFIG.tasks["certpin"] ?? "").split(/\s+/)
-      .filter((word) => word.startsWith("--allow-"));
+      .filter((word) => word.startsWith("--allow-") || word === "--no-prompt");
     assert.ok(flags.length > 0, "the certpin task has no permission flags");
     assert.ok(
       README.includes(`\n${flags.join(" ")}\n`),

@@ -10,8 +10,15 @@ import { CertpinError, formatHostPort } from "../errors.ts";
 import type { PinRecord, PinStoreEntry } from "../store.ts";
 import { formatPinStore } from "../store_text.ts";
 import { parseTarget } from "../target.ts";
+import { statSync } from "node:fs";
 import { writeFileAtomic } from "../atomic_write.ts";
-import { type CliIo, EXIT, parseCommandArgs, UsageError } from "./_common.ts";
+import {
+  type CliIo,
+  describeFileError,
+  EXIT,
+  parseCommandArgs,
+  UsageError,
+} from "./_common.ts";
 import { formatCount, openStore, STORE_OPTION } from "./_store_options.ts";
 
 /** The values `certpin pins export --format` accepts. */
@@ -75,7 +82,7 @@ export async function runExport(args: string[], io: CliIo): Promise<number> {
   if (values.output === undefined) {
     io.stdout(text);
   } else {
-    writeFileAtomic(values.output, text, 0o600);
+    writeExportFile(values.output, text);
     io.stderr(
       `Wrote ${formatCount(written, "target")} to ${values.output}.\n`,
     );
@@ -248,5 +255,31 @@ function sdkProblem(
   } catch (error) {
     if (!(error instanceof CertpinError)) throw error;
     return error.message;
+  }
+}
+
+/**
+ * Writes the exported text to the `-o` file atomically, with mode 0600, and
+ * turns file system errors into usage errors that name the file.
+ */
+function writeExportFile(path: string, text: string): void {
+  const fail = (reason: string): never => {
+    throw new UsageError(
+      `Cannot write the export to -o "${path}": ${reason}. Give a file name, such as "${
+        path.replace(/\/+$/, "")
+      }/pins.json".`,
+    );
+  };
+  let directory = false;
+  try {
+    directory = statSync(path).isDirectory();
+  } catch {
+    // A missing file is the usual case; writing it reports any other problem.
+  }
+  if (directory) fail("it is a directory (EISDIR)");
+  try {
+    writeFileAtomic(path, text, 0o600);
+  } catch (error) {
+    fail(describeFileError(error));
   }
 }

@@ -3,8 +3,10 @@ import assert from "node:assert/strict";
 import {
   existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -543,6 +545,35 @@ describe("certpin pins export", () => {
       result.stderr,
     );
     assert.ok(result.stderr.includes(`Wrote 1 target to ${file}.`));
+  });
+
+  it("rejects a directory as -o", async () => {
+    const path = await storeWithPins();
+    const folder = newFolder();
+
+    const result = await pins("export", "-o", folder, "--store", path);
+
+    assert.equal(result.code, 2);
+    assert.ok(
+      result.stderr.includes(`Cannot write the export to -o "${folder}"`),
+      result.stderr,
+    );
+    assert.ok(result.stderr.includes("it is a directory"), result.stderr);
+    assert.doesNotMatch(result.stderr, /unexpected error/);
+    assert.deepEqual(readdirSync(folder), []);
+  });
+
+  it("writes -o with mode 0600", async () => {
+    const path = await storeWithPins();
+    const output = join(newFolder(), "export.json");
+
+    const result = await pins("export", "-o", output, "--store", path);
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(parsePinStore(readFileSync(output, "utf8"), output).length, 2);
+    if (process.platform !== "win32") {
+      assert.equal(statSync(output).mode & 0o777, 0o600);
+    }
   });
 
   it("--target selects targets for JSON", async () => {
