@@ -134,7 +134,10 @@ async function demo(
   say();
   say("In a script, fetch through a pinned connection:");
   say();
-  say('  import { pinnedFetch } from "@certpin/certpin";');
+  say(
+    '  import { pinnedFetch } from "https://raw.githubusercontent.com/certpin/certpin/v0.1.0/mod.ts";',
+  );
+  say('  // or, in Node after installing the package: from "certpin"');
   say(
     '  const response = await pinnedFetch("https://fw.example.com/web_api/login", {',
   );
