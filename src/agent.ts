@@ -28,7 +28,7 @@ import type { Fingerprint } from "./fingerprint.ts";
 import { normalizePins, type PinInput } from "./match.ts";
 import { startTlsConnection } from "./connect.ts";
 import { guardTlsSocket } from "./pinned_socket.ts";
-import type { PinLookup } from "./pin_lookup.ts";
+import { type PinLookup, requirePinsOrStore } from "./pin_lookup.ts";
 
 /** The source of a pinned client's pins: a fixed list or the pin store. */
 export type PinSource =
@@ -204,15 +204,7 @@ class PinnedAgent extends https.Agent {
 }
 
 function validateAgentOptions(options: PinnedAgentOptions): void {
-  const hasPins = options.pins !== undefined;
-  const hasStore = options.store !== undefined;
-  if (hasPins === hasStore) {
-    throw new TypeError(
-      `Cannot create a pinned agent: give either "pins" or "store", ${
-        hasPins ? "not both" : "got neither"
-      }`,
-    );
-  }
+  requirePinsOrStore(options, "a pinned agent");
   for (const name of UNSUPPORTED_TLS_OPTIONS) {
     if ((options as unknown as Record<string, unknown>)[name] !== undefined) {
       throw new TypeError(

@@ -183,16 +183,26 @@ export function startTlsConnection(
 export function openTlsConnection(
   options: TlsConnectionOptions,
 ): Promise<tls.TLSSocket> {
+  return waitForSecureConnect(startTlsConnection(options));
+}
+
+/**
+ * Resolves with the socket once its handshake completed and every check at
+ * `secureConnect` passed; rejects with the socket's first error, after
+ * destroying it.
+ */
+export function waitForSecureConnect(
+  socket: tls.TLSSocket,
+): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = startTlsConnection(options);
     const onError = (error: Error): void => {
       socket.destroy();
       reject(error);
     };
     socket.once("error", onError);
     socket.once("secureConnect", () => {
-      // A check at secureConnect (pin+ca) may have destroyed the socket;
-      // its error event follows.
+      // A check at secureConnect (pin+ca, a pin) may have destroyed the
+      // socket; its error event follows.
       if (socket.destroyed) return;
       socket.off("error", onError);
       resolve(socket);

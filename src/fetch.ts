@@ -43,7 +43,7 @@ import { normalizePins, type PinInput } from "./match.ts";
 import { parseTarget, type Target } from "./target.ts";
 import { openTlsConnection } from "./connect.ts";
 import { connectPinned } from "./pinned_socket.ts";
-import type { PinLookup } from "./pin_lookup.ts";
+import { type PinLookup, requirePinsOrStore } from "./pin_lookup.ts";
 import { pinList } from "./agent.ts";
 
 /**
@@ -379,15 +379,7 @@ function targetKey(target: Target): string {
 }
 
 function validateFetchOptions(options: PinnedFetchOptions): void {
-  const hasPins = options.pins !== undefined;
-  const hasStore = options.store !== undefined;
-  if (hasPins === hasStore) {
-    throw new TypeError(
-      `Cannot create a pinned fetch: give either "pins" or "store", ${
-        hasPins ? "not both" : "got neither"
-      }`,
-    );
-  }
+  requirePinsOrStore(options, "a pinned fetch");
   rejectBypassingOptions(options, "createPinnedFetch()");
 }
 

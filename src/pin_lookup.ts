@@ -33,3 +33,26 @@ export interface PinLookup {
    */
   pinsForSync(host: string, port: number): Fingerprint[];
 }
+
+/**
+ * Checks that a client's options give exactly one source of pins: a pin list
+ * or map as `pins`, or a {@linkcode PinLookup} as `store`.
+ *
+ * @param options The client's options.
+ * @param client What is being created, for the message, such as "a pinned agent".
+ * @throws {TypeError} When neither or both are given.
+ */
+export function requirePinsOrStore(
+  options: { pins?: unknown; store?: unknown },
+  client: string,
+): void {
+  const hasPins = options.pins !== undefined;
+  const hasStore = options.store !== undefined;
+  if (hasPins === hasStore) {
+    throw new TypeError(
+      `Cannot create ${client}: give either "pins" or "store", ${
+        hasPins ? "not both" : "got neither"
+      }`,
+    );
+  }
+}

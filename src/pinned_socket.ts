@@ -18,6 +18,7 @@ import {
   peerCertificateDer,
   startTlsConnection,
   type TlsConnectionOptions,
+  waitForSecureConnect,
 } from "./connect.ts";
 
 type WriteCallback = (error?: Error | null) => void;
@@ -194,18 +195,7 @@ export async function connectPinned(
   const { pins: _pins, ...connection } = options;
   const socket = startTlsConnection(connection);
   guardTlsSocket(socket, pins, { host: options.host, port: options.port });
-  return await new Promise((resolve, reject) => {
-    const onError = (error: Error): void => {
-      socket.destroy();
-      reject(error);
-    };
-    socket.once("error", onError);
-    socket.once("secureConnect", () => {
-      if (socket.destroyed) return;
-      socket.off("error", onError);
-      resolve(socket);
-    });
-  });
+  return await waitForSecureConnect(socket);
 }
 
 // Puts the original method back as an own property. Deleting the wrapper
