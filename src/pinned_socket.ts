@@ -200,9 +200,9 @@ export async function connectPinned(
 
 // Puts the original method back as an own property. Deleting the wrapper
 // would also bring back the prototype's method, but a delete switches the
-// socket's properties to a slow dictionary: every later request on a
-// kept-alive connection then cost about 17 µs more CPU in Deno 2.9.6, 20 %
-// of a request (bench/http_bench.ts).
+// socket's properties to a slow dictionary. Every later request on a
+// kept-alive connection then cost 6 to 19 µs more CPU in Deno 2.9.6, 7 to
+// 20 % of a request (bench/http_bench.ts; see docs/benchmarks.md).
 function restore(
   stream: WritableInternals,
   name: "_write" | "_writev",
