@@ -17,7 +17,7 @@ import process from "node:process";
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 
-/** What a lock file records about its owner. */
+/** The owner details a lock file records. */
 interface LockOwner {
   pid: number;
   host: string;

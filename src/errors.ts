@@ -212,7 +212,7 @@ export class PinMismatchError extends CertpinError {
 }
 
 /**
- * Why a connection failed. `untrusted` (the chain leads to no trusted CA,
+ * The reason a connection failed. `untrusted` (the chain leads to no trusted CA,
  * or a certificate in it expired) and `name-mismatch` (the certificate does
  * not name the server) come only from `verify: "pin+ca"`, and are faults of
  * the certificate rather than of the network.
@@ -231,7 +231,7 @@ export type ConnectionErrorKind =
 
 /** Details attached to a {@linkcode ConnectionError}. */
 export interface ConnectionErrorDetails {
-  /** Why the connection failed. */
+  /** The reason the connection failed. */
   kind: ConnectionErrorKind;
   /** Host that was connected to. */
   host: string;
@@ -244,7 +244,7 @@ export interface ConnectionErrorDetails {
 /**
  * Thrown when a TLS connection could not be made: the host name did not
  * resolve, the port refused, the deadline passed, the peer did not speak TLS,
- * or the handshake failed. `kind` tells which.
+ * or the handshake failed. `kind` names the reason.
  *
  * @example Branch on the kind
  * ```ts
@@ -259,7 +259,7 @@ export interface ConnectionErrorDetails {
  * ```
  */
 export class ConnectionError extends CertpinError {
-  /** Why the connection failed. */
+  /** The reason the connection failed. */
   readonly kind: ConnectionErrorKind;
   /** Host that was connected to. */
   readonly host: string;

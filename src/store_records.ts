@@ -53,7 +53,7 @@ export interface PinStoreEntry {
 }
 
 /**
- * What `PinStore.addPin()` does when the target already has pins:
+ * The action `PinStore.addPin()` takes when the target already has pins:
  * `reject` stores nothing unless the pin is among them, `append` adds the
  * pin beside them, `replace` leaves the pin as the target's only pin.
  */

@@ -1,5 +1,5 @@
 /**
- * Data types shared by every layer. This module holds types only, so any
+ * Data types shared by every layer. This module contains types only, so any
  * module may import it without pulling in code.
  *
  * @module
@@ -9,7 +9,7 @@
 export type HashAlgorithm = "SHA-1" | "SHA-256" | "SHA-384" | "SHA-512";
 
 /**
- * What a pin is a hash of: the whole DER certificate (`certificate`, the
+ * The input a pin hashes: the whole DER certificate (`certificate`, the
  * fingerprint) or its SubjectPublicKeyInfo (`public-key`, RFC 7469).
  */
 export type PinKind = "certificate" | "public-key";

@@ -1,5 +1,5 @@
 /**
- * What every command shares: the I/O it writes to, argument parsing, exit
+ * Helpers every command shares: the I/O it writes to, argument parsing, exit
  * codes, and the one place that turns errors into messages and exit codes.
  *
  * @module
@@ -73,7 +73,7 @@ export interface CliIo {
   lookup?: LookupFunction;
 }
 
-/** A bad command line: the message says what is wrong and how to get help. */
+/** A bad command line. The message states what is wrong and how to get help. */
 export class UsageError extends Error {
   /**
    * Creates the error.
