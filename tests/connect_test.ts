@@ -10,6 +10,7 @@ import {
 import { ConnectionError, type ConnectionErrorKind } from "../src/errors.ts";
 import {
   cachedCertificate,
+  cachedSignedLeaf,
   type GeneratedCertificate,
 } from "./helpers/certificates.ts";
 import {
@@ -407,16 +408,7 @@ describe("openTlsConnection() with pin+ca", () => {
   let server: LocalServer;
 
   before(async () => {
-    root = await cachedCertificate("connect-root", {
-      keyType: "ec",
-      commonName: "certpin test root",
-    });
-    leaf = await cachedCertificate("connect-leaf", {
-      keyType: "ec",
-      commonName: "fw.example.test",
-      altNames: ["fw.example.test", "127.0.0.1"],
-      issuer: root,
-    });
+    ({ root, leaf } = await cachedSignedLeaf("connect"));
     server = await startTlsServer({ cert: leaf.certPem, key: leaf.keyPem });
   });
   after(() => server.close());

@@ -11,6 +11,7 @@ import {
 } from "../src/errors.ts";
 import {
   cachedCertificate,
+  cachedSignedLeaf,
   type GeneratedCertificate,
 } from "./helpers/certificates.ts";
 import {
@@ -421,16 +422,7 @@ describe("connectPinned() with pin+ca", () => {
   let server: LocalServer;
 
   before(async () => {
-    root = await cachedCertificate("pinned-root", {
-      keyType: "ec",
-      commonName: "certpin test root",
-    });
-    leaf = await cachedCertificate("pinned-leaf", {
-      keyType: "ec",
-      commonName: "fw.example.test",
-      altNames: ["fw.example.test", "127.0.0.1"],
-      issuer: root,
-    });
+    ({ root, leaf } = await cachedSignedLeaf("pinned"));
     server = await startTlsServer({ cert: leaf.certPem, key: leaf.keyPem });
   });
   after(() => server.close());

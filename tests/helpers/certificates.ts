@@ -175,6 +175,32 @@ export function cachedCertificate(
   return certificate;
 }
 
+/** A private root CA and a leaf it signed, from {@linkcode cachedSignedLeaf}. */
+export interface SignedLeaf {
+  /** The root CA certificate that signed `leaf`. */
+  root: GeneratedCertificate;
+  /** The leaf, named `fw.example.test` and `127.0.0.1`. */
+  leaf: GeneratedCertificate;
+}
+
+/**
+ * Generates, once per process and name, an EC root CA and a leaf it signed
+ * for `fw.example.test` and `127.0.0.1`, for tests of `verify: "pin+ca"`.
+ */
+export async function cachedSignedLeaf(name: string): Promise<SignedLeaf> {
+  const root = await cachedCertificate(`${name}-root`, {
+    keyType: "ec",
+    commonName: "certpin test root",
+  });
+  const leaf = await cachedCertificate(`${name}-leaf`, {
+    keyType: "ec",
+    commonName: "fw.example.test",
+    altNames: ["fw.example.test", "127.0.0.1"],
+    issuer: root,
+  });
+  return { root, leaf };
+}
+
 function randomSerialNumber(): string {
   const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
   // A clear top bit keeps the DER INTEGER positive without a padding byte.

@@ -121,37 +121,34 @@ export async function startTlsServer(
 }
 
 /** Starts a TCP server that accepts connections and never sends a byte. */
-export async function startSilentServer(
-  host = "127.0.0.1",
-): Promise<LocalServer> {
-  const sockets = new Set<net.Socket>();
-  let bytes = 0;
-  let accepted = 0;
-  const server = net.createServer((socket) => {
-    accepted++;
-    track(sockets, socket);
-    socket.on("data", (chunk: Buffer) => {
-      bytes += chunk.length;
-    });
-  });
-  const port = await listen(server, host);
-  return {
-    host,
-    port,
-    bytesReceived: () => bytes,
-    connections: () => accepted,
-    requests: () => [],
-    openConnections: () => sockets.size,
-    close: () => closeServer(server, sockets),
-  };
+export function startSilentServer(host = "127.0.0.1"): Promise<LocalServer> {
+  return startTcpServer(host, () => {});
 }
 
 /**
  * Starts a plain HTTP server, without TLS: it responds to whatever arrives with
  * `400 Bad Request` and closes, as web servers respond to a TLS ClientHello.
  */
-export async function startPlainHttpServer(
+export function startPlainHttpServer(
   host = "127.0.0.1",
+): Promise<LocalServer> {
+  return startTcpServer(host, (socket) => {
+    socket.once("data", () => {
+      socket.end(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n" +
+          "Content-Length: 12\r\nConnection: close\r\n\r\nBad Request\n",
+      );
+    });
+  });
+}
+
+/**
+ * Starts a TCP server that counts connections and bytes received, and hands
+ * each connection to `onConnection` for the rest.
+ */
+async function startTcpServer(
+  host: string,
+  onConnection: (socket: net.Socket) => void,
 ): Promise<LocalServer> {
   const sockets = new Set<net.Socket>();
   let bytes = 0;
@@ -159,12 +156,7 @@ export async function startPlainHttpServer(
   const server = net.createServer((socket) => {
     accepted++;
     track(sockets, socket);
-    socket.once("data", () => {
-      socket.end(
-        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n" +
-          "Content-Length: 12\r\nConnection: close\r\n\r\nBad Request\n",
-      );
-    });
+    onConnection(socket);
     socket.on("data", (chunk: Buffer) => {
       bytes += chunk.length;
     });
