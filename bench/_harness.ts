@@ -86,7 +86,7 @@ export interface ComparisonResult {
 export interface CompareOptions {
   /** Benchmark number and name. */
   name: string;
-  /** What a user would otherwise run. */
+  /** The code a user would otherwise run. */
   baseline: Side;
   /** The certpin side. */
   certpin: Side;
@@ -239,7 +239,7 @@ export function summarize(samples: Samples): ComparisonResult {
   return result;
 }
 
-// The ratio of each round's pair, oriented as `kind` says.
+// The ratio of each round's pair, oriented as `kind` defines.
 function pairedRatios(
   baseline: readonly number[],
   certpin: readonly number[],
@@ -388,7 +388,7 @@ export function formatResult(result: ComparisonResult): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Where benchmarks write their output; tests capture it. */
+/** The sink benchmarks write their output to, so tests can capture it. */
 export interface Output {
   /** Writes text as is. */
   write(text: string): void;
@@ -401,11 +401,11 @@ export const stdoutOutput: Output = {
   },
 };
 
-/** What every benchmark receives. */
+/** The context every benchmark receives. */
 export interface BenchContext {
   /** How much work to do. */
   scale: Scale;
-  /** Where to write results and skip reasons. */
+  /** The sink for results and skip reasons. */
   output: Output;
 }
 

@@ -331,7 +331,7 @@ async function openConnection(
 /**
  * Lets undici end a response body with an error in Deno. undici 7.30.3
  * errors the body of a broken or aborted fetch only when `node:stream`'s
- * `isReadable(body)` returns true. Node answers that from a symbol its web
+ * `isReadable(body)` returns true. Node computes that from a symbol its web
  * streams carry; Deno 2.9.6's web streams lack it, so `isReadable` returns
  * null and reading such a body never settled. Giving the body that symbol
  * makes undici error it in both runtimes.

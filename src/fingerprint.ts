@@ -53,7 +53,7 @@ export interface FingerprintOptions {
  * ```
  */
 export class Fingerprint {
-  /** What the hash covers: the whole certificate or its public key. */
+  /** The part the hash covers: the whole certificate or its public key. */
   readonly kind: PinKind;
   /** The hash algorithm. */
   readonly algorithm: HashAlgorithm;
@@ -71,7 +71,7 @@ export class Fingerprint {
   /**
    * Creates a fingerprint from hash bytes.
    *
-   * @param kind What the hash covers.
+   * @param kind The part the hash covers.
    * @param algorithm The hash algorithm.
    * @param bytes The hash bytes, as long as the algorithm's digest, or the
    * first 16 bytes of a SHA-1 for a words pin.

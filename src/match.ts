@@ -36,7 +36,7 @@ import type { HashAlgorithm } from "./types.ts";
 /** A pin as text in any form {@linkcode parseFingerprint} reads, or already parsed. */
 export type PinInput = string | Fingerprint;
 
-/** Where a certificate came from, for the error message. */
+/** The host and port a certificate came from, for the error message. */
 export interface VerifyContext {
   /** Host that was connected to. */
   host?: string;

@@ -306,7 +306,7 @@ describe("certpin checkpoint login", () => {
   });
 
   it("stops at --max-time when the server stalls", async () => {
-    // The handshake completes, then the server never answers the login.
+    // The handshake completes, then the server never responds to the login.
     const stalling = await startTlsServer({
       cert: right.certPem,
       key: right.keyPem,

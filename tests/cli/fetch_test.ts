@@ -376,7 +376,7 @@ describe("certpin fetch", () => {
   });
 
   it("stops at --max-time when the server stalls", async () => {
-    // The handshake completes, then the server never answers the request.
+    // The handshake completes, then the server never responds to the request.
     const stalling = await startTlsServer({
       cert: right.certPem,
       key: right.keyPem,
